@@ -1,0 +1,34 @@
+# layerkit: `make demo` runs the main example, `make test` the test suite.
+# Both create .venv with the Python 3.11 on PATH and install layerkit into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR := $(abspath ../shared/datasets)
+export LAYERKIT_DATA_DIR := $(if $(wildcard $(DATA_DIR)),$(DATA_DIR),$(LAYERKIT_DATA_DIR))
+export MPLBACKEND := Agg
+
+.PHONY: demo test lint install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+# The test extra, plus PyTorch (the optional parity peer) when its CPU build can be installed.
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	-$(BIN)/pip install --quiet torch==2.13.0 2>/dev/null || echo "torch not installed: PyTorch parity tests will be skipped"
+
+demo: install
+	$(BIN)/python examples/demo.py
+
+test: install-test
+	$(BIN)/python -m pytest -q layerkit tests
+
+lint: install-test
+	$(BIN)/ruff check layerkit tests examples
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

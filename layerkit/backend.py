@@ -1,0 +1,198 @@
+"""The array back end: float precision, array creation, randomness and names.
+
+Every array layerkit makes is made here, in the dtype ``floatx()`` names, so that
+the rest of the code can stay plain NumPy math (``x @ w + b``) while another
+array library could later be plugged in behind these few helpers.
+
+This module imports nothing from layerkit; everything else may import it.
+"""
+
+import re
+
+import numpy as np
+
+_FLOAT_DTYPES = ("float16", "float32", "float64")
+_floatx = "float32"
+_epsilon = 1e-7
+_generator = np.random.default_rng()
+_name_counts = {}
+
+
+def floatx():
+    """Return the default float type, as a string (``"float32"`` unless changed).
+
+    Returns
+    -------
+    str
+        ``"float16"``, ``"float32"`` or ``"float64"``.
+
+    Example
+    -------
+    >>> floatx()
+    'float32'
+    """
+    return _floatx
+
+
+def set_floatx(value):
+    """Set the default float type of every array layerkit creates.
+
+    Parameters
+    ----------
+    value : str
+        ``"float16"``, ``"float32"`` or ``"float64"``.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not one of those.
+
+    Example
+    -------
+    >>> set_floatx("float64"); floatx()
+    'float64'
+    >>> set_floatx("float32")
+    """
+    global _floatx
+    name = standardize_dtype(value)
+    if name not in _FLOAT_DTYPES:
+        raise ValueError(
+            f"Unknown `floatx` value: {value!r}. Expected one of {list(_FLOAT_DTYPES)}."
+        )
+    _floatx = name
+
+
+def epsilon():
+    """Return the fuzz factor used to keep logarithms and divisions finite (1e-7)."""
+    return _epsilon
+
+
+def set_epsilon(value):
+    """Set the fuzz factor returned by :func:`epsilon`.
+
+    Parameters
+    ----------
+    value : float
+        A small positive number.
+    """
+    global _epsilon
+    _epsilon = float(value)
+
+
+def standardize_dtype(dtype):
+    """Return a dtype's canonical name, ``floatx()`` when ``dtype`` is None.
+
+    Example
+    -------
+    >>> standardize_dtype(np.float64)
+    'float64'
+    """
+    if dtype is None:
+        return _floatx
+    return np.dtype(dtype).name
+
+
+def is_float_dtype(dtype):
+    """Whether ``dtype`` is a floating-point type."""
+    return np.issubdtype(np.dtype(dtype), np.floating)
+
+
+# ---------------------------------------------------------------- array creation
+def convert_to_array(x, dtype=None):
+    """Return ``x`` as an array of ``dtype`` (``floatx()`` when None), copying only if needed."""
+    return np.asarray(x, dtype=standardize_dtype(dtype))
+
+
+def zeros(shape, dtype=None):
+    """An array of zeros of ``shape``, in ``dtype`` or ``floatx()``."""
+    return np.zeros(shape, dtype=standardize_dtype(dtype))
+
+
+def ones(shape, dtype=None):
+    """An array of ones of ``shape``, in ``dtype`` or ``floatx()``."""
+    return np.ones(shape, dtype=standardize_dtype(dtype))
+
+
+def full(shape, fill_value, dtype=None):
+    """An array of ``shape`` filled with ``fill_value``, in ``dtype`` or ``floatx()``."""
+    return np.full(shape, fill_value, dtype=standardize_dtype(dtype))
+
+
+def empty(shape, dtype=None):
+    """An uninitialised array of ``shape`` (for buffers that are overwritten at once)."""
+    return np.empty(shape, dtype=standardize_dtype(dtype))
+
+
+def zeros_like(x):
+    """An array of zeros with the shape and dtype of ``x``."""
+    return np.zeros_like(x)
+
+
+def copy(x):
+    """A copy of array ``x``."""
+    return np.array(x, copy=True)
+
+
+# ---------------------------------------------------------------- randomness
+def set_random_seed(seed):
+    """Reseed layerkit's one random generator (initialisers, shuffling, dropout).
+
+    NumPy's global random state is not touched.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer.
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` is not an integer.
+    ValueError
+        If ``seed`` is negative.
+    """
+    global _generator
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"`seed` must be an integer. Received: seed={seed!r}")
+    if seed < 0:
+        raise ValueError(f"`seed` must be >= 0. Received: seed={seed}")
+    _generator = np.random.default_rng(int(seed))
+
+
+def random_generator():
+    """Return the ``numpy.random.Generator`` that all of layerkit's randomness comes from."""
+    return _generator
+
+
+def make_generator(seed=None):
+    """A generator for an object that was given its own ``seed``, else the shared one.
+
+    Parameters
+    ----------
+    seed : int or None
+        ``None`` draws from the framework's generator (``set_random_seed``).
+    """
+    if seed is None:
+        return _generator
+    return np.random.default_rng(int(seed))
+
+
+# ---------------------------------------------------------------- naming
+def to_snake_case(name):
+    """``"GlorotUniform"`` -> ``"glorot_uniform"`` (Keras's rule)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name)
+    return name.lower()
+
+
+def unique_name(prefix):
+    """Return ``prefix`` the first time, then ``prefix_1``, ``prefix_2``... (per session)."""
+    count = _name_counts.get(prefix, 0)
+    _name_counts[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def clear_session():
+    """Reset automatic names (``dense``, ``dense_1``...) as Keras's ``clear_session`` does."""
+    _name_counts.clear()

@@ -1,0 +1,98 @@
+"""Input: the symbolic placeholder that declares a model's input shape."""
+
+from layerkit import backend
+from layerkit.layers.layer import Layer
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape (batch axis first, None) and a dtype, no values.
+
+    ``Input(shape)`` returns one; ``Sequential`` reads its shape.
+    """
+
+    def __init__(self, shape, dtype=None, name=None, layer=None):
+        self.shape, self.dtype, self.name, self.layer = tuple(shape), dtype, name, layer
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+class InputLayer(Layer):
+    """The layer behind ``Input``: it passes its input through unchanged.
+
+    Parameters
+    ----------
+    shape : tuple
+        Shape of one sample, without the batch axis.
+    batch_size : int, optional
+    dtype : str, optional
+    sparse : bool, optional
+        Must be falsy (no sparse tensors in layerkit).
+    batch_shape : tuple, optional
+        Full shape, batch axis included (instead of ``shape``).
+    input_tensor : KerasTensor, optional
+        Not supported (must be None).
+    optional : bool
+        Must be False.
+    name : str, optional
+
+    Raises
+    ------
+    ValueError
+        If neither or both of ``shape`` and ``batch_shape`` are given, or a
+        dimension is not a positive integer or None.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, **kwargs):
+        super().__init__(name=name or backend.unique_name("input_layer"), dtype=dtype, **kwargs)
+        if (shape is None) == (batch_shape is None):
+            raise ValueError("Give exactly one of `shape` and `batch_shape` to Input. Received: "
+                             f"shape={shape}, batch_shape={batch_shape}")
+        if sparse or input_tensor is not None or optional:
+            raise NotImplementedError("Input: `sparse`, `input_tensor` and `optional` are not "
+                                      "supported.")
+        if batch_shape is None:
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            batch_shape = (batch_size,) + shape
+        batch_shape = tuple(batch_shape)
+        for dim in batch_shape[1:]:
+            if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int) or dim <= 0):
+                raise ValueError(f"Input shape dimensions must be positive integers or None. "
+                                 f"Received: shape={batch_shape[1:]}")
+        self.batch_shape = batch_shape
+        self.built = True
+        self.input_shape = self.output_shape = batch_shape
+        self.output = KerasTensor(batch_shape, self.dtype, self.name, self)
+
+    def forward(self, x, training=False):
+        return x
+
+    def backward(self, grad_output):
+        return grad_output
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "batch_shape": list(self.batch_shape)}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None, optional=False):
+    """Declare a model input of ``shape`` (one sample, no batch axis).
+
+    Returns
+    -------
+    KerasTensor
+
+    Example
+    -------
+    >>> Input(shape=(4,)).shape
+    (None, 4)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, input_tensor=tensor, optional=optional,
+                       name=name)
+    return layer.output

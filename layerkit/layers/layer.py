@@ -1,0 +1,232 @@
+"""The ``Layer`` base class: weights, their gradients, and the forward/backward contract.
+
+A layer is built once from its input shape (``build`` creates its weights with
+``add_weight``), then each ``forward(x)`` caches what ``backward`` will need and
+returns the output; ``backward(grad_output)`` fills ``self.grads`` (one array
+per weight, named as the weight is) and returns the gradient for the layer
+below. Backward never changes a weight: the optimizer does that.
+"""
+
+import numpy as np
+
+from layerkit import backend, initializers
+
+
+class Layer:
+    """Base class of every layer; subclass it for a custom layer.
+
+    A subclass implements ``build(input_shape)`` (if it has weights),
+    ``forward(x, training=False)``, ``backward(grad_output)``,
+    ``compute_output_shape(input_shape)`` (if it changes the shape) and
+    ``get_config()`` (its constructor arguments).
+
+    Parameters
+    ----------
+    trainable : bool
+        Whether the optimizer updates this layer's weights.
+    dtype : str, optional
+        The dtype of the weights and computations (``floatx()`` by default).
+    name : str, optional
+        Unique name; ``dense``, ``dense_1``... by default.
+    input_shape : tuple, optional
+        Shape of one sample, for the first layer of a ``Sequential`` (Keras 2 style;
+        ``Input(shape)`` is preferred).
+    input_dim : int, optional
+        Shorthand for ``input_shape=(input_dim,)``.
+
+    Raises
+    ------
+    TypeError
+        For an unknown keyword argument.
+
+    Example
+    -------
+    >>> class Scale(Layer):
+    ...     def build(self, input_shape):
+    ...         self.alpha = self.add_weight(shape=(), initializer="ones", name="alpha")
+    ...     def forward(self, x, training=False):
+    ...         self.X = x
+    ...         return self.alpha * x
+    ...     def backward(self, grad_output):
+    ...         self.grads["alpha"] = np.sum(grad_output * self.X)
+    ...         return grad_output * self.alpha
+    >>> Scale()(np.ones((2, 3))).shape
+    (2, 3)
+    """
+
+    def __init__(self, trainable=True, dtype=None, name=None, input_shape=None, input_dim=None,
+                 **kwargs):
+        if kwargs:
+            raise TypeError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"`name` must be a string. Received: name={name!r}")
+        self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
+        self.trainable = bool(trainable)
+        self.dtype = backend.standardize_dtype(dtype)
+        self.built = False
+        self.grads = {}
+        self.input_shape = self.output_shape = None
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        self._declared_input_shape = None if input_shape is None else tuple(input_shape)
+        self._weight_names = []
+        self._non_trainable_names = set()
+
+    # -------------------------------------------------------------- weights
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None,
+                   **kwargs):
+        """Create a weight, set it as ``self.<name>`` and return it.
+
+        Parameters
+        ----------
+        shape : tuple
+        initializer : str, Initializer or callable
+            ``"glorot_uniform"`` by default.
+        dtype : str, optional
+            The layer's dtype by default.
+        trainable : bool
+        name : str
+            The attribute name, and the key of its gradient in ``self.grads``.
+
+        Returns
+        -------
+        ndarray
+        """
+        if name is None:
+            name = f"weight_{len(self._weight_names)}"
+        initializer = initializers.get(initializer or "glorot_uniform")
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        value = backend.convert_to_array(initializer(shape, dtype or self.dtype), dtype or self.dtype)
+        if value.shape != shape:
+            raise ValueError(f"Initializer of {self.name}/{name} returned shape {value.shape}; "
+                             f"expected {shape}.")
+        setattr(self, name, value)
+        self._weight_names.append(name)
+        if not trainable:
+            self._non_trainable_names.add(name)
+        return value
+
+    @property
+    def weights(self):
+        """All weight arrays, in creation order (the live arrays, not copies)."""
+        return [getattr(self, n) for n in self._weight_names]
+
+    @property
+    def weight_names(self):
+        """The weights' names, in the order of :attr:`weights`."""
+        return list(self._weight_names)
+
+    @property
+    def trainable_weights(self):
+        """The weights the optimizer updates (none when ``trainable`` is False)."""
+        if not self.trainable:
+            return []
+        return [getattr(self, n) for n in self._weight_names if n not in self._non_trainable_names]
+
+    @property
+    def non_trainable_weights(self):
+        """The weights the optimizer leaves alone."""
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    @property
+    def gradients(self):
+        """The gradients of the last ``backward``, in the order of :attr:`trainable_weights`."""
+        if not self.trainable:
+            return []
+        return [self.grads[n] for n in self._weight_names if n not in self._non_trainable_names]
+
+    def get_weights(self):
+        """Copies of the weights, as a list of arrays."""
+        return [np.array(w, copy=True) for w in self.weights]
+
+    def set_weights(self, weights):
+        """Overwrite the weights (in place) with ``weights``, after checking them all.
+
+        Raises
+        ------
+        ValueError
+            If the count or any shape differs; nothing is changed then.
+        """
+        weights = list(weights)
+        current = self.weights
+        if len(weights) != len(current):
+            raise ValueError(
+                f"Layer {self.name!r} expected {len(current)} weights, but received "
+                f"{len(weights)} weights. Expected shapes {[w.shape for w in current]}.")
+        arrays = [np.asarray(w) for w in weights]
+        for name, target, new in zip(self._weight_names, current, arrays):
+            if target.shape != new.shape:
+                raise ValueError(
+                    f"Layer {self.name!r} weight {name!r}: expected shape {target.shape}, "
+                    f"received {new.shape}.")
+            if not np.issubdtype(new.dtype, np.number):
+                raise TypeError(f"Layer {self.name!r} weight {name!r}: received non-numeric "
+                                f"values of dtype {new.dtype}.")
+        for target, new in zip(current, arrays):
+            np.copyto(target, new, casting="unsafe")
+
+    def count_params(self):
+        """The number of scalars in all weights."""
+        return int(sum(w.size for w in self.weights))
+
+    # -------------------------------------------------------------- building and calling
+    def build(self, input_shape):
+        """Create the weights for inputs of ``input_shape`` (batch axis first, None)."""
+        self.built = True
+
+    def build_for(self, input_shape):
+        """Build once (if needed) and record input and output shapes; return the output shape."""
+        input_shape = tuple(input_shape)
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+        output_shape = self.compute_output_shape(input_shape)
+        self.input_shape, self.output_shape = input_shape, output_shape
+        return output_shape
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape`` (default: unchanged)."""
+        return tuple(input_shape)
+
+    def __call__(self, inputs, training=False):
+        """Run the layer on an array (built on first use), as in Keras.
+
+        Returns
+        -------
+        ndarray
+        """
+        from layerkit.layers.input import KerasTensor
+
+        if isinstance(inputs, KerasTensor):
+            raise NotImplementedError(
+                f"Calling layer {self.name!r} on a symbolic Input (the functional API) is not "
+                "available yet: use Sequential.")
+        x = backend.convert_to_array(inputs, self.dtype)
+        self.build_for((None,) + x.shape[1:])
+        return self.forward(x, training=training)
+
+    def forward(self, x, training=False):
+        """Compute the output, caching what ``backward`` needs."""
+        raise NotImplementedError(f"Layer {type(self).__name__} must implement forward().")
+
+    def backward(self, grad_output):
+        """Fill ``self.grads`` and return the gradient with respect to the input."""
+        raise NotImplementedError(f"Layer {type(self).__name__} must implement backward().")
+
+    # -------------------------------------------------------------- config
+    def get_config(self):
+        """The constructor arguments, as a dict of plain values."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._declared_input_shape is not None:
+            config["input_shape"] = list(self._declared_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild a layer (unbuilt) from :meth:`get_config`'s output."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -1,0 +1,219 @@
+"""The ``Loss`` base class: per-sample values, their reduction, and its gradient.
+
+One reduction convention, written here once: a loss's ``call`` gives one value
+per sample; the reduced loss (Keras's ``"sum_over_batch_size"``) is
+``L = sum(w_i * l_i) / N``; and its gradient with respect to the prediction is
+``dL/dy_pred = w_i * dl_i/dy_pred / N``. A subclass writes only ``call`` and
+``backward`` (the per-sample gradient); the 1/N lives here and nowhere else.
+"""
+
+import numpy as np
+
+from layerkit import backend, registry
+
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+
+
+class Loss:
+    """Base class of losses.
+
+    Subclasses implement ``call(y_true, y_pred) -> values`` (one per sample,
+    shape ``y_pred.shape[:-1]``) and ``backward(y_true, y_pred) -> d values /
+    d y_pred`` (shape of ``y_pred``).
+
+    Parameters
+    ----------
+    name : str, optional
+        The loss's name.
+    reduction : str or None
+        ``"sum_over_batch_size"`` (the batch mean, default) or ``"mean"`` (the
+        same), ``"sum"``, ``"mean_with_sample_weight"`` (divide by the sum of
+        the weights), ``"none"``/None (no reduction: a value per sample; when
+        training, such a loss is averaged like ``"sum_over_batch_size"``).
+    dtype : str, optional
+        Computation dtype; None computes in ``y_pred``'s dtype.
+
+    Raises
+    ------
+    ValueError
+        For an unknown reduction.
+
+    Example
+    -------
+    >>> class Squares(Loss):
+    ...     def call(self, y_true, y_pred):
+    ...         return ((y_pred - y_true) ** 2).sum(axis=-1)
+    ...     def backward(self, y_true, y_pred):
+    ...         return 2 * (y_pred - y_true)
+    >>> float(Squares()(np.array([[1.0]]), np.array([[3.0]])))
+    4.0
+    """
+
+    #: Name of the output activation this loss has a fused gradient with, if any.
+    fused_activation = None
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+        if reduction not in REDUCTIONS:
+            raise ValueError(
+                f"Invalid value for argument `reduction`. Expected one of {list(REDUCTIONS)}. "
+                f"Received: reduction={reduction!r}"
+            )
+        self.name = name or backend.to_snake_case(type(self).__name__)
+        self.reduction = reduction
+        self.dtype = None if dtype is None else backend.standardize_dtype(dtype)
+
+    # -------------------------------------------------------------- subclass API
+    def call(self, y_true, y_pred):
+        """Per-sample loss values, shape ``y_pred.shape[:-1]``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred).")
+
+    def backward(self, y_true, y_pred):
+        """Gradient of each sample's value with respect to ``y_pred`` (no reduction)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement backward(y_true, y_pred) to be trained."
+        )
+
+    # -------------------------------------------------------------- public API
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """The reduced loss (a scalar, unless ``reduction`` is ``"none"``)."""
+        y_true, y_pred, sample_weight = self._prepare(y_true, y_pred, sample_weight)
+        values = self.call(y_true, y_pred)
+        if self.reduction in ("none", None):
+            return values if sample_weight is None else values * sample_weight
+        return np.sum(values * self._scale(values, sample_weight))
+
+    def gradient(self, y_true, y_pred, sample_weight=None):
+        """Gradient of the reduced loss with respect to ``y_pred``.
+
+        Returns
+        -------
+        ndarray
+            Same shape as ``y_pred``.
+        """
+        return self.value_and_gradient(y_true, y_pred, sample_weight)[1]
+
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+        """``(loss, dloss/dy_pred)`` in one pass: what a training step needs."""
+        y_true, y_pred, sample_weight = self._prepare(y_true, y_pred, sample_weight)
+        values = self.call(y_true, y_pred)
+        scale = self._scale(values, sample_weight)
+        return np.sum(values * scale), self.backward(y_true, y_pred) * scale[..., None]
+
+    def fuses_with(self, activation):
+        """Whether ``activation`` is this loss's fused partner (sigmoid + BCE, softmax + CE)."""
+        return False
+
+    def validate_targets(self, y_true, output_shape, dtype=None):
+        """Check targets against the model's output shape; return them standardized.
+
+        Targets of shape (N,) for an output of shape (N, 1) become (N, 1), as in
+        Keras; any other mismatch is an error rather than a silent broadcast.
+
+        Raises
+        ------
+        ValueError
+            If the shapes cannot match.
+        """
+        y_true = np.asarray(y_true)
+        expected = tuple(output_shape[1:])
+        if y_true.shape[1:] != expected and y_true.shape[1:] + (1,) == expected:
+            y_true = y_true.reshape(y_true.shape + (1,))
+        if y_true.shape[1:] != expected:
+            raise ValueError(
+                f"Targets of shape {y_true.shape} do not match the model's output shape "
+                f"{tuple(output_shape)} for loss {self.name!r}: expected y of shape "
+                f"(N, {', '.join(map(str, expected))})."
+            )
+        return y_true.astype(backend.standardize_dtype(dtype), copy=False)
+
+    def get_config(self):
+        """The constructor arguments, as a dict."""
+        return {"name": self.name, "reduction": self.reduction, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild a loss from :meth:`get_config`'s output."""
+        return cls(**config)
+
+    # -------------------------------------------------------------- helpers
+    def _prepare(self, y_true, y_pred, sample_weight):
+        """Arrays in the compute dtype, y_true the rank of y_pred, weights broadcastable."""
+        y_pred = np.asarray(y_pred)
+        dtype = self.dtype or (y_pred.dtype.name if backend.is_float_dtype(y_pred.dtype)
+                               else backend.floatx())
+        y_pred = y_pred.astype(dtype, copy=False)
+        y_true = self._standardize_targets(np.asarray(y_true), y_pred, dtype)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=dtype)
+            sample_weight = sample_weight.reshape(
+                sample_weight.shape + (1,) * (y_pred.ndim - 1 - sample_weight.ndim))
+        return y_true, y_pred, sample_weight
+
+    def _standardize_targets(self, y_true, y_pred, dtype):
+        if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+            y_true = y_true[..., None]
+        if y_true.shape != y_pred.shape:
+            raise ValueError(
+                f"Loss {self.name!r}: `y_true` and `y_pred` must have the same shape. "
+                f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
+            )
+        return y_true.astype(dtype, copy=False)
+
+    def _scale(self, values, sample_weight):
+        """The factor each sample's value is multiplied by in the reduced loss."""
+        weights = np.ones_like(values) if sample_weight is None else np.broadcast_to(
+            sample_weight, values.shape)
+        if self.reduction == "sum":
+            return weights
+        if self.reduction == "mean_with_sample_weight" and sample_weight is not None:
+            return weights / max(float(weights.sum()), np.finfo(values.dtype).tiny)
+        return weights / max(values.size, 1)
+
+
+class LossFunctionWrapper(Loss):
+    """A loss made from a function ``fn(y_true, y_pred, **kwargs) -> per-sample values``.
+
+    To train with it, ``fn`` needs a ``backward(y_true, y_pred, **kwargs)``
+    attribute giving the per-sample gradient.
+
+    Example
+    -------
+    >>> def sq(y_true, y_pred):
+    ...     return ((y_pred - y_true) ** 2).mean(axis=-1)
+    >>> sq.backward = lambda y_true, y_pred: 2 * (y_pred - y_true) / y_pred.shape[-1]
+    >>> float(LossFunctionWrapper(sq)(np.array([[0.0]]), np.array([[2.0]])))
+    4.0
+    """
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction,
+                         dtype=dtype)
+        self.fn, self._fn_kwargs = fn, kwargs
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def backward(self, y_true, y_pred):
+        backward = getattr(self.fn, "backward", None)
+        if backward is None:
+            raise TypeError(
+                f"Loss function {self.name!r} has no backward pass: give it a "
+                "`backward(y_true, y_pred)` attribute returning the per-sample gradient."
+            )
+        return backward(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), "fn": registry.get_registered_name(self.fn),
+                **self._fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        name = config.pop("fn")
+        fn = registry.get_registered_object(name)
+        if fn is None:
+            raise ValueError(
+                f"Unknown loss function {name!r}: register it with "
+                "`layerkit.saving.register_keras_serializable()`."
+            )
+        return cls(fn, **config)

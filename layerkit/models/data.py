@@ -1,0 +1,101 @@
+"""Checking and batching the arrays given to ``fit``, ``evaluate`` and ``predict``.
+
+Everything here is checked before any weight changes, and the user's arrays are
+never written to: batches are slices (views) or gathered copies.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+
+def check_int(name, value, minimum, caller):
+    """``value`` as an int >= ``minimum``, or a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"`{name}` of {caller}() must be an integer >= {minimum}. "
+                         f"Received: {name}={value!r}")
+    return int(value)
+
+
+def resolve_verbose(verbose, caller, stream_is_terminal):
+    """0, 1 or 2 from Keras's ``verbose`` ("auto": 1 on a terminal, else 2)."""
+    if verbose == "auto":
+        return 1 if stream_is_terminal else 2
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"`verbose` of {caller}() must be 'auto', 0, 1 or 2. "
+                         f"Received: verbose={verbose!r}")
+    return int(verbose)
+
+
+def as_numeric(name, values, caller):
+    """``values`` as a numeric ndarray with no NaN or inf, or a clear error."""
+    if values is None:
+        raise ValueError(f"{caller}() needs `{name}`. Received: {name}=None")
+    try:
+        array = np.asarray(values)
+    except ValueError as error:  # ragged lists
+        raise ValueError(f"`{name}` of {caller}() is not a rectangular array: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` of {caller}() must be numeric. Received an array of dtype "
+                        f"{array.dtype}" + (f" (e.g. {array.flat[0]!r})." if array.size else "."))
+    if array.ndim == 0:
+        raise ValueError(f"`{name}` of {caller}() must have a batch axis. Received a scalar.")
+    if len(array) == 0:
+        raise ValueError(f"`{name}` of {caller}() is empty (0 samples).")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(f"`{name}` of {caller}() contains NaN or inf (first at index "
+                         f"{tuple(int(i) for i in bad)}: {array[tuple(bad)]}).")
+    return array
+
+
+def check_same_length(arrays, caller):
+    """All named arrays have the same number of samples."""
+    lengths = {name: len(a) for name, a in arrays.items() if a is not None}
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise ValueError(f"Data given to {caller}() must have the same number of samples: "
+                         f"{described}.")
+
+
+def split_validation(arrays, validation_split):
+    """The last ``validation_split`` share of each array as validation, as Keras does."""
+    if not 0 <= validation_split < 1:
+        raise ValueError("`validation_split` must be in [0, 1). "
+                         f"Received: validation_split={validation_split!r}")
+    n = len(arrays[0])
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(f"validation_split={validation_split} leaves "
+                         f"{'no training' if split_at == 0 else 'no validation'} samples out of {n}.")
+    train = [None if a is None else a[:split_at] for a in arrays]
+    val = [None if a is None else a[split_at:] for a in arrays]
+    return train, val
+
+
+def batch_indices(n, batch_size, order=None):
+    """Yield the index of each batch: slices in order, or chunks of a permutation.
+
+    The last batch is smaller when ``batch_size`` does not divide ``n``; it is
+    never dropped.
+    """
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        yield slice(start, stop) if order is None else order[start:stop]
+
+
+def take(array, index):
+    """``array[index]``, or None for None."""
+    return None if array is None else array[index]
+
+
+def class_weight_to_sample_weight(class_weight, y):
+    """Per-sample weights from ``{class: weight}`` and the targets' labels."""
+    y = np.asarray(y)
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = np.round(labels).astype(np.int64)
+    missing = set(np.unique(labels).tolist()) - set(class_weight)
+    if missing:
+        raise ValueError(f"`class_weight` has no weight for classes {sorted(missing)}.")
+    return np.array([class_weight[label] for label in labels.tolist()], dtype=np.float64)

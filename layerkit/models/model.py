@@ -1,0 +1,154 @@
+"""``Model``: what every model shares (layers, weights, gradients, summary, training).
+
+A model is a layer made of layers: its weights are its layers' weights, in
+order, and :class:`~layerkit.models.trainer.Trainer` gives it ``compile``,
+``fit``, ``evaluate`` and ``predict``. ``Sequential`` runs its layers in a
+line; a graph model runs them in topological order: both share this class and
+the one training loop.
+"""
+
+import numpy as np
+
+from layerkit.layers.layer import Layer
+from layerkit.models.summary import print_summary
+from layerkit.models.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """Base class of models.
+
+    A subclass provides ``layers``, ``build``, ``compute_output_shape``,
+    ``check_input``, ``forward`` and ``backward(grad_output, from_z=False)``.
+
+    Parameters
+    ----------
+    trainable : bool
+    dtype : str, optional
+    name : str, optional
+    """
+
+    def __init__(self, *args, trainable=True, dtype=None, name=None, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise NotImplementedError(
+                "Model(inputs, outputs), the functional API, is not available yet: use "
+                "Sequential.")
+        Layer.__init__(self, trainable=trainable, dtype=dtype, name=name, **kwargs)
+        self._init_trainer()
+
+    @property
+    def layers(self):
+        """The model's layers, in execution order (without the Input)."""
+        return []
+
+    @property
+    def output_layer(self):
+        """The layer whose output is the model's output."""
+        return self.layers[-1]
+
+    @property
+    def input_dtype(self):
+        """The dtype inputs are converted to (the first layer's)."""
+        return self.layers[0].dtype if self.layers else self.dtype
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at position ``index``.
+
+        Raises
+        ------
+        ValueError
+            If no layer matches, or neither or both arguments are given.
+        """
+        if (name is None) == (index is None):
+            raise ValueError("Provide exactly one of `name` and `index` to get_layer().")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Model {self.name!r} has {len(self.layers)} layers; "
+                                 f"received index={index}.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: "
+                         f"{[layer.name for layer in self.layers]}.")
+
+    # -------------------------------------------------------------- weights
+    def weight_slots(self):
+        """``[(layer, weight name)]`` in the order of :meth:`get_weights`."""
+        slots = []
+        for layer in self.layers:
+            if isinstance(layer, Model):
+                slots.extend(layer.weight_slots())
+            else:
+                slots.extend((layer, name) for name in layer.weight_names)
+        return slots
+
+    @property
+    def weights(self):
+        return [getattr(layer, name) for layer, name in self.weight_slots()]
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for layer in self.layers for w in layer.trainable_weights]
+
+    @property
+    def gradients(self):
+        if not self.trainable:
+            return []
+        return [g for layer in self.layers for g in layer.gradients]
+
+    def set_weights(self, weights):
+        """Overwrite every weight with ``weights`` (the order of :meth:`get_weights`).
+
+        All counts and shapes are checked before anything is written.
+
+        Raises
+        ------
+        ValueError
+            If the count or a shape differs (the message names the layer).
+        """
+        weights = list(weights)
+        slots = self.weight_slots()
+        if len(weights) != len(slots):
+            raise ValueError(
+                f"Model {self.name!r} expected {len(slots)} weight arrays, but received "
+                f"{len(weights)}. Expected shapes: "
+                f"{[getattr(layer, name).shape for layer, name in slots]}.")
+        arrays = [np.asarray(w) for w in weights]
+        for (layer, name), new in zip(slots, arrays):
+            expected = getattr(layer, name).shape
+            if new.shape != expected:
+                raise ValueError(f"Layer {layer.name!r} weight {name!r}: expected shape "
+                                 f"{expected}, received {new.shape}.")
+            if not np.issubdtype(new.dtype, np.number):
+                raise TypeError(f"Layer {layer.name!r} weight {name!r}: received non-numeric "
+                                f"values of dtype {new.dtype}.")
+        for (layer, name), new in zip(slots, arrays):
+            np.copyto(getattr(layer, name), new, casting="unsafe")
+
+    def count_params(self):
+        return int(sum(w.size for w in self.weights))
+
+    # -------------------------------------------------------------- display
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print a Keras-style table: layer (type), output shape, parameters, and totals.
+
+        Parameters
+        ----------
+        line_length : int, optional
+            Total width (88 by default).
+        positions : list of float, optional
+            Right edges of the columns, as fractions of the width.
+        print_fn : callable, optional
+            Called with the whole text (``print`` by default).
+        expand_nested : bool
+            Also list the layers of nested models.
+        show_trainable : bool
+            Add a "Trainable" column.
+        layer_range : (str, str), optional
+            Names of the first and last layers to show.
+        """
+        print_summary(self, line_length, positions, print_fn, expand_nested, show_trainable,
+                      layer_range)

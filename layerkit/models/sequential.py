@@ -1,0 +1,148 @@
+"""``Sequential``: a stack of layers, each feeding the next."""
+
+from layerkit import layers as layers_module
+from layerkit.layers.input import InputLayer, KerasTensor
+from layerkit.layers.layer import Layer
+from layerkit.models.model import Model
+
+
+class Sequential(Model):
+    """A linear stack of layers: forward runs them in order, backward in reverse.
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+        May start with ``Input(shape)``; the model is built as soon as the
+        input shape is known (from an Input, a first layer's ``input_shape``,
+        or the first batch).
+    trainable : bool
+    name : str, optional
+
+    Raises
+    ------
+    TypeError
+        If something other than a layer is added.
+    ValueError
+        For a duplicate layer name, or an Input that does not come first.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from layerkit import layers
+    >>> model = Sequential([layers.Input((4,)), layers.Dense(8, activation="relu"),
+    ...                     layers.Dense(1, activation="sigmoid")])
+    >>> model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+    >>> model.predict(np.zeros((3, 4)), verbose=0).shape
+    (3, 1)
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(trainable=trainable, name=name)
+        self._layers = []
+        self._input_layer = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        if self._input_layer is not None and self._layers:
+            self.build(self._input_layer.batch_shape)
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def add(self, layer, rebuild=True):
+        """Append ``layer`` (or set the input, for an ``Input``) and rebuild if the input is known."""
+        if isinstance(layer, KerasTensor):
+            layer = layer.layer
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ValueError(f"An Input can only be the first entry of Sequential model "
+                                 f"{self.name!r}, which already has layers or an input.")
+            self._input_layer = layer
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError("Only instances of `layerkit.layers.Layer` can be added to a "
+                            f"Sequential model. Received: {layer!r} (of type {type(layer)})")
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ValueError(f"All layers added to Sequential model {self.name!r} must have "
+                             f"unique names; {layer.name!r} is already used.")
+        if not self._layers and self._input_layer is None and layer._declared_input_shape:
+            self._input_layer = InputLayer(shape=layer._declared_input_shape)
+        self._layers.append(layer)
+        self.built = False
+        if rebuild and self._input_layer is not None:
+            self.build(self._input_layer.batch_shape)
+
+    def pop(self, rebuild=True):
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise TypeError(f"Sequential model {self.name!r} has no layers to pop.")
+        layer = self._layers.pop()
+        self.built = False
+        if rebuild and self._input_layer is not None and self._layers:
+            self.build(self._input_layer.batch_shape)
+        return layer
+
+    def build(self, input_shape=None):
+        """Build every layer in turn for inputs of ``input_shape`` (batch axis first)."""
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError(f"Sequential model {self.name!r} has no input shape: start "
+                                 "it with Input(shape) or call build(input_shape).")
+            input_shape = self._input_layer.batch_shape
+        input_shape = tuple(input_shape)
+        if self._input_layer is None:
+            self._input_layer = InputLayer(batch_shape=input_shape)
+        shape = input_shape
+        for layer in self._layers:
+            shape = layer.build_for(shape)
+        self.built = True
+        self.input_shape, self.output_shape = input_shape, shape
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def check_input(self, x, caller):
+        """The output shape for input ``x``, or a ValueError naming the mismatch."""
+        if not self._layers:
+            raise ValueError(f"Sequential model {self.name!r} has no layers: add some before "
+                             f"{caller}().")
+        expected = None if self._input_layer is None else self._input_layer.batch_shape
+        if expected is not None and (x.ndim != len(expected) or any(
+                e is not None and e != a for e, a in zip(expected[1:], x.shape[1:]))):
+            raise ValueError(
+                f"Input of model {self.name!r} is incompatible with its first layer "
+                f"{self._layers[0].name!r}: expected shape {expected}, but {caller}() received "
+                f"input with shape {x.shape}.")
+        return self.compute_output_shape((None,) + x.shape[1:])
+
+    def forward(self, x, training=False):
+        for layer in self._layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    def backward(self, grad_output, from_z=False):
+        """Run every layer's backward in reverse; ``from_z``: the gradient is at the last Z."""
+        layers = self._layers
+        if from_z:
+            grad_output = layers[-1].backward_from_z(grad_output)
+            layers = layers[:-1]
+        for layer in reversed(layers):
+            grad_output = layer.backward(grad_output)
+        return grad_output
+
+    def get_config(self):
+        entries = [] if self._input_layer is None else [layers_module.serialize(self._input_layer)]
+        entries += [layers_module.serialize(layer) for layer in self._layers]
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
+                "layers": entries}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        layers = [layers_module.deserialize(entry, custom_objects) for entry in config["layers"]]
+        return cls(layers, trainable=config.get("trainable", True), name=config.get("name"))
+
+
+layers_module.register_layer_class(Sequential)

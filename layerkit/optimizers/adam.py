@@ -1,0 +1,68 @@
+"""Adam: adaptive moment estimation (Kingma & Ba), Keras's formulation."""
+
+import math
+
+import numpy as np
+
+from layerkit.optimizers.optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam: per-weight steps scaled by running estimates of the gradient's moments.
+
+    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g²`` and
+    ``w -= lr · sqrt(1 - b2^t) / (1 - b1^t) · m / (sqrt(v) + epsilon)``.
+
+    Parameters
+    ----------
+    learning_rate : float or callable
+        0.001 by default.
+    beta_1, beta_2 : float
+        Decay rates of the first and second moment estimates.
+    epsilon : float
+        Added to the denominator (Keras's 1e-7).
+    amsgrad : bool
+        Use the maximum of past second moments (AMSGrad).
+    weight_decay, clipnorm, clipvalue, global_clipnorm, name
+        As for :class:`~layerkit.optimizers.Optimizer`.
+
+    Example
+    -------
+    >>> w = np.array([1.0]); Adam(learning_rate=0.1).apply([np.array([2.0])], [w])
+    >>> np.round(w, 6)
+    array([0.9])
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name="adam", **kwargs):
+        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name,
+                         **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+
+    def build(self, variables):
+        super().build(variables)
+        self.momentums = [self.slot(v) for v in variables]
+        self.velocities = [self.slot(v) for v in variables]
+        self.velocity_hats = [self.slot(v) for v in variables] if self.amsgrad else []
+
+    def update_step(self, gradient, variable, learning_rate, index):
+        step = self.iterations + 1
+        alpha = learning_rate * math.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
+        m, v = self.momentums[index], self.velocities[index]
+        m += (gradient - m) * (1 - self.beta_1)
+        v += (np.square(gradient) - v) * (1 - self.beta_2)
+        if self.amsgrad:
+            np.maximum(self.velocity_hats[index], v, out=self.velocity_hats[index])
+            v = self.velocity_hats[index]
+        variable -= alpha * m / (np.sqrt(v) + self.epsilon)
+
+    def _slots(self):
+        if not self.built:
+            return []
+        return [*self.momentums, *self.velocities, *self.velocity_hats]
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}

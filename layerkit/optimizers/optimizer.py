@@ -1,0 +1,152 @@
+"""The optimizer protocol: state built once, then one ``update_step`` per weight.
+
+An optimizer owns the update rule and nothing else: it never computes
+gradients. ``apply(grads, weights)`` updates each weight array in place (so a
+layer's ``kernel`` stays the same array) and counts ``iterations``. A new
+optimizer is one file: a subclass with ``build`` (its state, one slot per
+weight) and ``update_step`` (the rule for one weight).
+"""
+
+import numpy as np
+
+from layerkit import backend
+
+
+class Optimizer:
+    """Base class of optimizers.
+
+    Parameters
+    ----------
+    learning_rate : float or callable
+        A float, or a schedule ``f(iterations) -> float``.
+    weight_decay : float, optional
+        Decoupled weight decay: ``w -= learning_rate * weight_decay * w`` each step.
+    clipnorm : float, optional
+        Clip each gradient to this L2 norm.
+    clipvalue : float, optional
+        Clip each gradient's entries to ``[-clipvalue, clipvalue]``.
+    global_clipnorm : float, optional
+        Clip all gradients together to this global L2 norm.
+    name : str, optional
+
+    Raises
+    ------
+    ValueError
+        For a negative learning rate or more than one of the clipping options.
+    """
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unsupported arguments: {sorted(kwargs)}")
+        if not callable(learning_rate) and not (
+                isinstance(learning_rate, (int, float, np.floating)) and learning_rate >= 0):
+            raise ValueError(
+                f"`learning_rate` must be a non-negative number or a schedule. "
+                f"Received: learning_rate={learning_rate!r}")
+        if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
+        self.learning_rate = learning_rate
+        self.weight_decay, self.clipnorm = weight_decay, clipnorm
+        self.clipvalue, self.global_clipnorm = clipvalue, global_clipnorm
+        self.name = name or type(self).__name__
+        self.iterations = 0
+        self.built = False
+
+    # -------------------------------------------------------------- subclass API
+    def build(self, variables):
+        """Create the optimizer's state for ``variables`` (subclasses add their slots)."""
+        self._variable_count = len(variables)
+        self.built = True
+
+    def update_step(self, gradient, variable, learning_rate, index):
+        """Update ``variable`` in place from its ``gradient`` (``index``: its slot)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement update_step().")
+
+    # -------------------------------------------------------------- public API
+    def apply(self, grads, trainable_variables, clip=True):
+        """One optimisation step: ``trainable_variables[i]`` moves along ``-grads[i]``.
+
+        Parameters
+        ----------
+        grads : list of ndarray
+        trainable_variables : list of ndarray
+            Updated in place; always pass them in the same order.
+        clip : bool
+            Apply this optimizer's clipping first (the training loop clips
+            beforehand, in its gradient-transform step, and passes False).
+
+        Raises
+        ------
+        ValueError
+            If the lists differ in length or an array's shape.
+        """
+        grads, variables = list(grads), list(trainable_variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"Got {len(grads)} gradients for {len(variables)} variables.")
+        for g, v in zip(grads, variables):
+            if np.shape(g) != np.shape(v):
+                raise ValueError(f"Gradient of shape {np.shape(g)} for a variable of shape {v.shape}.")
+        if not self.built:
+            self.build(variables)
+        elif len(variables) != self._variable_count:
+            raise ValueError(f"{self.name} was built for {self._variable_count} variables; "
+                             f"received {len(variables)}.")
+        if clip:
+            grads = self.clip_gradients(grads)
+        learning_rate = self.current_learning_rate()
+        for index, (g, v) in enumerate(zip(grads, variables)):
+            if self.weight_decay:
+                v -= learning_rate * self.weight_decay * v
+            self.update_step(g, v, learning_rate, index)
+        self.iterations += 1
+
+    def apply_gradients(self, grads_and_vars):
+        """Keras's spelling: ``apply_gradients(zip(grads, variables))``."""
+        grads, variables = zip(*grads_and_vars)
+        self.apply(grads, variables)
+
+    def clip_gradients(self, grads):
+        """Gradients clipped by ``clipvalue``, ``clipnorm`` or ``global_clipnorm`` (new arrays)."""
+        if self.clipvalue is not None:
+            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        if self.clipnorm is not None:
+            return [g * min(1.0, self.clipnorm / max(float(np.linalg.norm(g)), 1e-12)) for g in grads]
+        if self.global_clipnorm is not None:
+            norm = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
+            scale = min(1.0, self.global_clipnorm / max(norm, 1e-12))
+            return [g * scale for g in grads]
+        return grads
+
+    def current_learning_rate(self):
+        """The learning rate for this step (a schedule is called with ``iterations``)."""
+        if callable(self.learning_rate):
+            return float(self.learning_rate(self.iterations))
+        return float(self.learning_rate)
+
+    def slot(self, variable):
+        """A zero array shaped like ``variable`` (for momentum and the like)."""
+        return backend.zeros(variable.shape, variable.dtype)
+
+    @property
+    def variables(self):
+        """The optimizer's state: ``[iterations, *slots]`` (for saving)."""
+        return [np.asarray(self.iterations, dtype=np.int64)] + self._slots()
+
+    def _slots(self):
+        return []
+
+    def get_config(self):
+        """The constructor arguments, as a dict."""
+        learning_rate = self.learning_rate
+        if callable(learning_rate) and hasattr(learning_rate, "get_config"):
+            learning_rate = {"class_name": type(learning_rate).__name__,
+                             "config": learning_rate.get_config()}
+        return {"name": self.name, "learning_rate": learning_rate,
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
+                "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild an optimizer from :meth:`get_config`'s output."""
+        return cls(**config)

@@ -16,10 +16,12 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 
-# The test extra, plus PyTorch (the optional parity peer) when its CPU build can be installed.
+# The test extra, plus the optional peers when they can be installed: PyTorch (parity tests)
+# and Keras 3 on its torch back end (weights-file interop tests). Without them those tests skip.
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
-	-$(BIN)/pip install --quiet torch==2.13.0 2>/dev/null || echo "torch not installed: PyTorch parity tests will be skipped"
+	$(BIN)/pip install --quiet torch==2.13.0 keras==3.15.1 2>/dev/null \
+		|| echo "torch/keras not installed: their optional tests will be skipped"
 
 demo: install
 	$(BIN)/python examples/demo.py

@@ -2,5 +2,6 @@
 
 from layerkit.models.model import Model
 from layerkit.models.sequential import Sequential
+from layerkit.saving import load_model, save_model
 
-__all__ = ["Model", "Sequential"]
+__all__ = ["Model", "Sequential", "load_model", "save_model"]

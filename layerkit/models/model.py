@@ -9,6 +9,7 @@ the one training loop.
 
 import numpy as np
 
+from layerkit import saving
 from layerkit.layers.layer import Layer
 from layerkit.models.summary import print_summary
 from layerkit.models.trainer import Trainer
@@ -129,6 +130,34 @@ class Model(Trainer, Layer):
 
     def count_params(self):
         return int(sum(w.size for w in self.weights))
+
+    # -------------------------------------------------------------- files
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights to ``filepath`` (``*.weights.h5``, Keras 3's layout), atomically.
+
+        Example
+        -------
+        >>> import os, tempfile
+        >>> from layerkit import Sequential, layers
+        >>> model = Sequential([layers.Input((3,)), layers.Dense(2)])
+        >>> model.save_weights(os.path.join(tempfile.mkdtemp(), "m.weights.h5"))
+        """
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Load weights from a ``.weights.h5`` (layerkit or Keras 3) or legacy ``.h5`` file.
+
+        Everything is checked before anything is written: on any error the
+        weights are unchanged.
+        """
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def save(self, filepath, overwrite=True):
+        """Write the whole model (architecture, weights, optimizer state) to one HDF5 file.
+
+        ``layerkit.models.load_model(filepath)`` rebuilds it; training resumes exactly.
+        """
+        saving.save_model(self, filepath, overwrite=overwrite)
 
     # -------------------------------------------------------------- display
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,

@@ -16,7 +16,8 @@ import warnings
 
 import numpy as np
 
-from layerkit import backend, losses, metrics as metrics_module, optimizers
+from layerkit import backend, losses, optimizers
+from layerkit import metrics as metrics_module
 from layerkit.callbacks import CallbackList, History
 from layerkit.models import data
 

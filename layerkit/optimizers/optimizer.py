@@ -136,6 +136,35 @@ class Optimizer:
     def _slots(self):
         return []
 
+    def check_variables(self, values, trainable_variables):
+        """Raise ValueError unless ``values`` fits :attr:`variables` for these weights."""
+        shapes = [()] + [tuple(v.shape) for v in self._slots_for(trainable_variables)]
+        if len(values) != len(shapes):
+            raise ValueError(f"Optimizer {self.name!r} has {len(shapes)} state arrays for these "
+                             f"weights; the saved state has {len(values)}.")
+        for k, (value, shape) in enumerate(zip(values, shapes)):
+            if np.shape(value) != shape:
+                raise ValueError(f"Optimizer {self.name!r} state array {k}: expected shape "
+                                 f"{shape}, found {np.shape(value)}.")
+
+    def _slots_for(self, trainable_variables):
+        if not self.built:
+            self.build(list(trainable_variables))
+        return self._slots()
+
+    def load_variables(self, values, trainable_variables):
+        """Restore the state saved from :attr:`variables` (``[iterations, *slots]``).
+
+        Raises
+        ------
+        ValueError
+            If the count or a shape differs; nothing changes then.
+        """
+        self.check_variables(values, trainable_variables)
+        self.iterations = int(np.asarray(values[0]))
+        for target, value in zip(self._slots(), values[1:]):
+            np.copyto(target, value, casting="unsafe")
+
     def get_config(self):
         """The constructor arguments, as a dict."""
         learning_rate = self.learning_rate

@@ -1,4 +1,8 @@
-"""Saving: the registry of custom objects (weights and model files come with their issue)."""
+"""Saving and loading: weights in Keras's HDF5 layout, whole models, atomic writes.
+
+Custom layers, losses and activations become loadable by registering them with
+:func:`register_keras_serializable` (or passing ``custom_objects``).
+"""
 
 from layerkit.registry import (
     custom_object_scope,
@@ -6,6 +10,10 @@ from layerkit.registry import (
     get_registered_object,
     register_keras_serializable,
 )
+from layerkit.saving.atomic import atomic_write
+from layerkit.saving.model_file import load_model, save_model
+from layerkit.saving.weights_h5 import load_weights, save_weights
 
 __all__ = ["register_keras_serializable", "custom_object_scope", "get_registered_name",
-           "get_registered_object"]
+           "get_registered_object", "atomic_write", "save_weights", "load_weights",
+           "save_model", "load_model"]

@@ -4,13 +4,17 @@ from layerkit import registry
 from layerkit.layers.activation import Activation
 from layerkit.layers.dense import Dense
 from layerkit.layers.flatten import Flatten
-from layerkit.layers.input import Input, InputLayer, KerasTensor
+from layerkit.layers.input import Input, InputLayer
+from layerkit.layers.keras_tensor import KerasTensor, Node
 from layerkit.layers.layer import Layer
+from layerkit.layers.merge import Add, Average, Concatenate, Multiply, Subtract
 
-__all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Flatten",
+__all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Node", "Dense", "Activation", "Flatten",
+           "Add", "Subtract", "Multiply", "Average", "Concatenate",
            "serialize", "deserialize"]
 
-_LAYERS = {cls.__name__: cls for cls in (InputLayer, Dense, Activation, Flatten)}
+_LAYERS = {cls.__name__: cls for cls in (InputLayer, Dense, Activation, Flatten, Add, Subtract,
+                                         Multiply, Average, Concatenate)}
 
 
 def serialize(layer):

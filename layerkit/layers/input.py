@@ -1,20 +1,8 @@
 """Input: the symbolic placeholder that declares a model's input shape."""
 
 from layerkit import backend
+from layerkit.layers.keras_tensor import Node
 from layerkit.layers.layer import Layer
-
-
-class KerasTensor:
-    """A symbolic tensor: a shape (batch axis first, None) and a dtype, no values.
-
-    ``Input(shape)`` returns one; ``Sequential`` reads its shape.
-    """
-
-    def __init__(self, shape, dtype=None, name=None, layer=None):
-        self.shape, self.dtype, self.name, self.layer = tuple(shape), dtype, name, layer
-
-    def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
 
 class InputLayer(Layer):
@@ -63,7 +51,7 @@ class InputLayer(Layer):
         self.batch_shape = batch_shape
         self.built = True
         self.input_shape = self.output_shape = batch_shape
-        self.output = KerasTensor(batch_shape, self.dtype, self.name, self)
+        self.output = Node(self, [], False, batch_shape).output
 
     def forward(self, x, training=False):
         return x

@@ -10,6 +10,13 @@ below. Backward never changes a weight: the optimizer does that.
 import numpy as np
 
 from layerkit import backend, initializers
+from layerkit.layers.keras_tensor import KerasTensor, Node
+
+
+def _is_shape_list(shape):
+    """Whether ``shape`` is a list of shapes (a merge layer's input) rather than one shape."""
+    return isinstance(shape, (list, tuple)) and len(shape) > 0 and isinstance(
+        shape[0], (list, tuple))
 
 
 class Layer:
@@ -72,6 +79,7 @@ class Layer:
         self._declared_input_shape = None if input_shape is None else tuple(input_shape)
         self._weight_names = []
         self._non_trainable_names = set()
+        self.inbound_nodes = []
 
     # -------------------------------------------------------------- weights
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None,
@@ -178,7 +186,8 @@ class Layer:
 
     def build_for(self, input_shape):
         """Build once (if needed) and record input and output shapes; return the output shape."""
-        input_shape = tuple(input_shape)
+        input_shape = [tuple(s) for s in input_shape] if _is_shape_list(input_shape) else tuple(
+            input_shape)
         if not self.built:
             self.build(input_shape)
             self.built = True
@@ -191,21 +200,31 @@ class Layer:
         return tuple(input_shape)
 
     def __call__(self, inputs, training=False):
-        """Run the layer on an array (built on first use), as in Keras.
+        """Run the layer on an array, or wire it into a graph when given symbolic tensors.
+
+        Parameters
+        ----------
+        inputs : array-like, KerasTensor, or a list of them (merge layers)
+        training : bool
 
         Returns
         -------
-        ndarray
+        ndarray, or KerasTensor for symbolic inputs
         """
-        from layerkit.layers.input import KerasTensor
-
-        if isinstance(inputs, KerasTensor):
-            raise NotImplementedError(
-                f"Calling layer {self.name!r} on a symbolic Input (the functional API) is not "
-                "available yet: use Sequential.")
-        x = backend.convert_to_array(inputs, self.dtype)
-        self.build_for((None,) + x.shape[1:])
-        return self.forward(x, training=training)
+        takes_list = isinstance(inputs, (list, tuple))
+        items = list(inputs) if takes_list else [inputs]
+        symbolic = [isinstance(item, KerasTensor) for item in items]
+        if any(symbolic):
+            if not all(symbolic):
+                raise TypeError(f"Layer {self.name!r} was called on a mix of symbolic tensors "
+                                "and arrays; use Input() tensors throughout a graph.")
+            shapes = [item.shape for item in items]
+            output_shape = self.build_for(shapes if takes_list else shapes[0])
+            return Node(self, items, takes_list, output_shape).output
+        arrays = [backend.convert_to_array(item, self.dtype) for item in items]
+        shapes = [(None,) + a.shape[1:] for a in arrays]
+        self.build_for(shapes if takes_list else shapes[0])
+        return self.forward(arrays if takes_list else arrays[0], training=training)
 
     def forward(self, x, training=False):
         """Compute the output, caching what ``backward`` needs."""

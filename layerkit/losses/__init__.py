@@ -28,6 +28,9 @@ __all__ = [
     "deserialize",
 ]
 
+FUNCTIONS = {f.__name__: f for f in (mean_squared_error, mean_absolute_error, binary_crossentropy,
+                                     categorical_crossentropy, sparse_categorical_crossentropy)}
+
 _CLASSES = (MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
             SparseCategoricalCrossentropy, LossFunctionWrapper)
 _LOSSES = {cls.__name__: cls for cls in _CLASSES}

@@ -208,9 +208,11 @@ class LossFunctionWrapper(Loss):
 
     @classmethod
     def from_config(cls, config):
+        from layerkit import losses  # the built-in per-sample functions, by name
+
         config = dict(config)
         name = config.pop("fn")
-        fn = registry.get_registered_object(name)
+        fn = registry.get_registered_object(name, module_objects=losses.FUNCTIONS)
         if fn is None:
             raise ValueError(
                 f"Unknown loss function {name!r}: register it with "

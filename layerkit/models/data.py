@@ -18,6 +18,24 @@ def check_int(name, value, minimum, caller):
     return int(value)
 
 
+def check_optional_int(name, value, caller):
+    """None, or an int >= 1 (for ``steps`` and the like)."""
+    return None if value is None else check_int(name, value, 1, caller)
+
+
+def check_split(validation_split):
+    """``validation_split`` as a float in [0, 1) (None means 0, as in Keras)."""
+    if validation_split is None:
+        return 0.0
+    if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real):
+        raise TypeError("`validation_split` must be a number in [0, 1). "
+                        f"Received: validation_split={validation_split!r}")
+    if not 0 <= validation_split < 1:
+        raise ValueError("`validation_split` must be in [0, 1). "
+                         f"Received: validation_split={validation_split!r}")
+    return float(validation_split)
+
+
 def resolve_verbose(verbose, caller, stream_is_terminal):
     """0, 1 or 2 from Keras's ``verbose`` ("auto": 1 on a terminal, else 2)."""
     if verbose == "auto":
@@ -61,9 +79,7 @@ def check_same_length(arrays, caller):
 
 def split_validation(arrays, validation_split):
     """The last ``validation_split`` share of each array as validation, as Keras does."""
-    if not 0 <= validation_split < 1:
-        raise ValueError("`validation_split` must be in [0, 1). "
-                         f"Received: validation_split={validation_split!r}")
+    validation_split = check_split(validation_split)
     n = len(arrays[0])
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
@@ -88,6 +104,11 @@ def batch_indices(n, batch_size, order=None):
 def take(array, index):
     """``array[index]``, or None for None."""
     return None if array is None else array[index]
+
+
+def take_all(arrays, index):
+    """``[a[index] for a in arrays]`` (None stays None)."""
+    return [None if a is None else a[index] for a in arrays]
 
 
 def class_weight_to_sample_weight(class_weight, y):

@@ -19,7 +19,10 @@ class Model(Trainer, Layer):
     """Base class of models.
 
     A subclass provides ``layers``, ``build``, ``compute_output_shape``,
-    ``check_input``, ``forward`` and ``backward(grad_output, from_z=False)``.
+    ``check_input``, ``forward`` and ``backward(grad_output, from_z=False)`` (or,
+    for several inputs and outputs, ``forward_all`` and ``backward_all``).
+    ``Model(inputs, outputs)`` makes a graph model
+    (:class:`~layerkit.models.functional.Functional`), as in Keras.
 
     Parameters
     ----------
@@ -28,11 +31,14 @@ class Model(Trainer, Layer):
     name : str, optional
     """
 
-    def __init__(self, *args, trainable=True, dtype=None, name=None, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError(
-                "Model(inputs, outputs), the functional API, is not available yet: use "
-                "Sequential.")
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from layerkit.models.functional import Functional
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, trainable=True, dtype=None, name=None, **kwargs):
         Layer.__init__(self, trainable=trainable, dtype=dtype, name=name, **kwargs)
         self._init_trainer()
 
@@ -42,9 +48,31 @@ class Model(Trainer, Layer):
         return []
 
     @property
-    def output_layer(self):
-        """The layer whose output is the model's output."""
-        return self.layers[-1]
+    def output_layers(self):
+        """The layers whose outputs are the model's outputs."""
+        return [self.layers[-1]]
+
+    @property
+    def output_names(self):
+        """One name per output (the output layers' names)."""
+        return [layer.name for layer in self.output_layers]
+
+    @property
+    def input_names(self):
+        """One name per input."""
+        return ["input"]
+
+    def output_can_fuse(self, index):
+        """Whether output ``index`` may take its loss gradient at its layer's Z."""
+        return True
+
+    def forward_all(self, xs, training=False):
+        """Forward for a list of inputs; returns a list of outputs."""
+        return [self.forward(xs[0], training=training)]
+
+    def backward_all(self, grads, from_z):
+        """Backward from a gradient per output; returns a gradient per input."""
+        return [self.backward(grads[0], from_z=from_z[0])]
 
     @property
     def input_dtype(self):

@@ -1,7 +1,8 @@
 """``Sequential``: a stack of layers, each feeding the next."""
 
 from layerkit import layers as layers_module
-from layerkit.layers.input import InputLayer, KerasTensor
+from layerkit.layers.input import InputLayer
+from layerkit.layers.keras_tensor import KerasTensor
 from layerkit.layers.layer import Layer
 from layerkit.models.model import Model
 
@@ -48,6 +49,14 @@ class Sequential(Model):
     @property
     def layers(self):
         return list(self._layers)
+
+    @property
+    def output_names(self):
+        return [self._layers[-1].name if self._layers else "output"]
+
+    @property
+    def input_names(self):
+        return [self._input_layer.name if self._input_layer is not None else "input"]
 
     def add(self, layer, rebuild=True):
         """Append ``layer`` (or set the input, for an ``Input``) and rebuild if the input is known."""
@@ -104,11 +113,17 @@ class Sequential(Model):
             shape = layer.compute_output_shape(shape)
         return shape
 
-    def check_input(self, x, caller):
-        """The output shape for input ``x``, or a ValueError naming the mismatch."""
+    def check_input(self, xs, caller):
+        """The output shapes for inputs ``xs`` (a list of one), or a ValueError naming the mismatch."""
+        x = xs[0]
         if not self._layers:
             raise ValueError(f"Sequential model {self.name!r} has no layers: add some before "
                              f"{caller}().")
+        if x.ndim < 2 and self._input_layer is None:
+            raise ValueError(
+                f"`x` of {caller}() has shape {x.shape}: layer {self._layers[0].name!r} needs a "
+                "batch axis and a feature axis, (samples, features). For one feature per "
+                "sample, pass x.reshape(-1, 1).")
         expected = None if self._input_layer is None else self._input_layer.batch_shape
         if expected is not None and (x.ndim != len(expected) or any(
                 e is not None and e != a for e, a in zip(expected[1:], x.shape[1:]))):
@@ -116,7 +131,7 @@ class Sequential(Model):
                 f"Input of model {self.name!r} is incompatible with its first layer "
                 f"{self._layers[0].name!r}: expected shape {expected}, but {caller}() received "
                 f"input with shape {x.shape}.")
-        return self.compute_output_shape((None,) + x.shape[1:])
+        return [self.compute_output_shape((None,) + x.shape[1:])]
 
     def forward(self, x, training=False):
         for layer in self._layers:

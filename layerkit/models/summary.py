@@ -43,8 +43,10 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     line_length = line_length or 88
     headers = ["Layer (type)", "Output Shape", "Param #"] + (["Trainable"] if show_trainable else [])
     positions = positions or ([0.45, 0.84, 1.0] if not show_trainable else [0.4, 0.72, 0.9, 1.0])
-    edges = [int(line_length * p) if p <= 1 else int(p) for p in positions]
-    widths = [max(edge - start, 6) for start, edge in zip([0] + edges[:-1], edges)]
+    inner = line_length - len(headers) - 1  # the width left once the borders are drawn
+    edges = [round(inner * p) if p <= 1 else int(p) for p in positions]
+    widths = [edge - start for start, edge in zip([0] + edges[:-1], edges)]
+    widths = [max(w, len(h) + 2) for w, h in zip(widths, headers)]
     rows = _rows(model, expand_nested, show_trainable)
     if layer_range is not None:
         names = [layer.name for layer in model.layers]

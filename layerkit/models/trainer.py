@@ -1,9 +1,11 @@
 """The training loop every model shares: ``compile``, ``fit``, ``evaluate``, ``predict``.
 
-A model provides ``forward(x, training)``, ``backward(grad, from_z)``, its
-``output_layer``, its ``trainable_weights`` and their ``gradients``, and
-``check_input(x, caller)``; this class turns those into Keras's API. One
-training step is three calls in a row, visible in :meth:`Trainer.train_step`:
+A model provides ``forward_all(xs, training)`` and ``backward_all(grads, from_z)``
+(lists: one array per input, one per output), its ``output_layers``,
+``input_names``/``output_names``, its ``trainable_weights`` and their
+``gradients``, and ``check_input(xs, caller)``; this class turns those into
+Keras's API, for ``Sequential`` and graph models alike. One training step is
+three calls in a row, visible in :meth:`Trainer.train_step`:
 
 1. compute the gradients (forward, loss, backward),
 2. transform them (clipping; an all-reduce across processes would go here),
@@ -16,10 +18,10 @@ import warnings
 
 import numpy as np
 
-from layerkit import backend, losses, optimizers
-from layerkit import metrics as metrics_module
+from layerkit import backend, optimizers
 from layerkit.callbacks import CallbackList, History
 from layerkit.models import data
+from layerkit.models.compile_utils import CompiledLoss, CompiledMetrics
 
 
 class Trainer:
@@ -28,12 +30,9 @@ class Trainer:
     def _init_trainer(self):
         self.compiled = False
         self.optimizer = self.loss = None
-        self.loss_weight = 1.0
         self.stop_training = False
         self.history = None
-        self._metric_ids, self._weighted_metric_ids = [], []
-        self._compile_metrics = None
-        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._compiled_loss = self._compiled_metrics = None
         self._shuffle_seed = None
 
     # ------------------------------------------------------------------ compile
@@ -46,15 +45,16 @@ class Trainer:
         ----------
         optimizer : str or Optimizer
             ``"sgd"`` (default), ``"adam"`` or an instance.
-        loss : str, Loss or callable
+        loss : str, Loss, callable, or a list / dict of them (one per output)
             ``"mse"``, ``"binary_crossentropy"``, ``"categorical_crossentropy"``,
             ``"sparse_categorical_crossentropy"``, ``"mae"``...
-        loss_weights : float or list of one float, optional
-            Scales the loss (and its gradient).
-        metrics : list, optional
-            Names (``"accuracy"``, ``"mae"``...) or Metric instances; reported
-            under the name given.
-        weighted_metrics : list, optional
+        loss_weights : float, list or dict, optional
+            Scales each output's loss (and its gradient).
+        metrics : list or dict, optional
+            Names (``"accuracy"``, ``"mae"``...) or Metric instances, reported
+            under the name given (prefixed by the output's name when there are
+            several outputs).
+        weighted_metrics : list or dict, optional
             Metrics weighted by ``sample_weight``.
         run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
             Keras's engine switches; accepted and without effect here.
@@ -62,7 +62,8 @@ class Trainer:
         Raises
         ------
         ValueError
-            For an unknown optimizer, loss or metric name (the message lists the valid ones).
+            For an unknown optimizer, loss or metric name (the message lists the
+            valid ones), or a list/dict that does not match the outputs.
 
         Example
         -------
@@ -71,47 +72,29 @@ class Trainer:
         >>> model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
         """
         optimizer = optimizers.get(optimizer)
-        loss = None if loss is None else losses.get(loss)
-        if isinstance(loss_weights, (list, tuple)):
-            if len(loss_weights) != 1:
-                raise ValueError(f"`loss_weights` must have one entry per output (1). "
-                                 f"Received: loss_weights={loss_weights}")
-            loss_weights = loss_weights[0]
-        metric_ids = self._metric_list(metrics, "metrics")
-        weighted_ids = self._metric_list(weighted_metrics, "weighted_metrics")
-        self.optimizer, self.loss = optimizer, loss
-        self.loss_weight = 1.0 if loss_weights is None else float(loss_weights)
-        self._metric_ids, self._weighted_metric_ids = metric_ids, weighted_ids
-        self._compile_metrics = None
+        compiled_loss = CompiledLoss(loss, loss_weights, self.output_names)
+        compiled_metrics = CompiledMetrics(metrics, weighted_metrics, self.output_names)
+        self.optimizer, self.loss = optimizer, loss if loss is None else (
+            compiled_loss.losses[0] if len(compiled_loss.losses) == 1 else loss)
+        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                              "weighted_metrics": weighted_metrics}
+        self._compiled_loss, self._compiled_metrics = compiled_loss, compiled_metrics
         self._shuffle_seed = int(backend.random_generator().integers(2**63))
         self.compiled = True
-
-    @staticmethod
-    def _metric_list(metrics, argument):
-        if metrics is None:
-            return []
-        metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
-        for metric in metrics:  # unknown names fail now, not at the first batch
-            if isinstance(metric, str) and metric.lower() not in ("accuracy", "acc"):
-                metrics_module.get(metric)
-            elif not isinstance(metric, str) and not callable(metric) and not isinstance(
-                    metric, metrics_module.Metric):
-                raise TypeError(f"Could not interpret `{argument}` entry {metric!r}.")
-        return metrics
 
     def _require_compiled(self, caller, need_loss=True):
         if not self.compiled:
             raise RuntimeError(f"You must call `compile()` before `{caller}()` on model "
                                f"{self.name!r}.")
-        if need_loss and self.loss is None:
+        if need_loss and not self._compiled_loss.defined:
             raise RuntimeError(f"Model {self.name!r} was compiled without a loss: pass "
                                f"`loss=` to `compile()` before `{caller}()`.")
 
     # ------------------------------------------------------------------ metrics
     @property
     def metrics(self):
-        """The loss tracker and the compiled metrics (built at the first batch)."""
-        return [self._loss_tracker] + list(self._compile_metrics or [])
+        """The loss trackers and the compiled metrics (built at the first batch)."""
+        return [] if self._compiled_metrics is None else self._compiled_metrics.metrics
 
     @property
     def metrics_names(self):
@@ -120,110 +103,125 @@ class Trainer:
 
     def reset_metrics(self):
         """Forget the running means of the loss and metrics."""
-        for metric in self.metrics:
-            metric.reset_state()
-
-    def _build_metrics(self, y, y_pred):
-        shapes = (np.shape(y), np.shape(y_pred))
-        plain = [metrics_module.get(m, *shapes) for m in self._metric_ids]
-        weighted = [metrics_module.get(m, *shapes) for m in self._weighted_metric_ids]
-        names = {m.name for m in plain}
-        for metric in weighted:
-            metric.sample_weighted = True
-            if metric.name in names:
-                metric.name = "weighted_" + metric.name
-        self._compile_metrics = plain + weighted
-
-    def _update_metrics(self, loss, y, y_pred, sample_weight):
-        if self._compile_metrics is None:
-            self._build_metrics(y, y_pred)
-        self._loss_tracker.update_state(loss, sample_weight=len(y))
-        for metric in self._compile_metrics:
-            weights = sample_weight if getattr(metric, "sample_weighted", False) else None
-            metric.update_state(y, y_pred, sample_weight=weights)
+        if self._compiled_metrics is not None:
+            self._compiled_metrics.reset()
 
     def get_metrics_result(self):
         """``{"loss": ..., metric name: ...}`` as Python floats."""
-        return {m.name: float(m.result()) for m in self.metrics
-                if m is not self._loss_tracker or m.count}
+        return self._compiled_metrics.result()
 
     # ------------------------------------------------------------------ one step
-    def _loss_and_output_gradient(self, y, y_pred, sample_weight):
-        """The loss and its gradient at the output: at Z when the loss fuses with the activation."""
-        layer = self.output_layer
-        activation = getattr(layer, "activation", None)
-        if activation is not None and getattr(layer, "Z", None) is not None and \
-                self.loss.fuses_with(activation):
-            loss, grad = self.loss.logits_value_and_gradient(y, layer.Z, y_pred, sample_weight)
-            from_z = True
-        else:
-            loss, grad = self.loss.value_and_gradient(y, y_pred, sample_weight)
-            from_z = False
-        if self.loss_weight != 1.0:
-            loss, grad = loss * self.loss_weight, grad * self.loss_weight
-        return float(loss), grad, from_z
+    def _forward_backward(self, xs, ys, sample_weight=None):
+        """Forward, loss, backward: every layer's ``grads`` filled.
 
-    def _forward_backward(self, x, y, sample_weight=None):
-        """Forward, loss, backward: every layer's ``grads`` filled; returns (loss, y_pred, dX)."""
-        y_pred = self.forward(x, training=True)
-        loss, grad, from_z = self._loss_and_output_gradient(y, y_pred, sample_weight)
-        return loss, y_pred, self.backward(grad, from_z=from_z)
+        Returns ``(total loss, per-output losses, outputs, input gradients)``.
+        """
+        y_preds = self.forward_all(xs, training=True)
+        total, values, grads, from_z = self._compiled_loss.value_and_gradients(
+            self, ys, y_preds, sample_weight)
+        return total, values, y_preds, self.backward_all(grads, from_z)
 
     def transform_gradients(self, grads):
         """Step 2 of a training step: the optimizer's clipping (and, later, an all-reduce)."""
         return self.optimizer.clip_gradients(grads)
 
-    def train_step(self, x, y, sample_weight=None):
-        """One optimisation step on one batch; returns the batch's loss.
+    def train_step(self, xs, ys, sample_weight=None):
+        """One optimisation step on one batch (lists of arrays); returns the batch's loss.
 
-        A step whose loss or gradients are not finite is not applied: training
-        stops with a warning and the weights stay those of the last finite step.
+        A step whose loss, or whose updated weights, are not finite is undone:
+        training stops with a warning and the weights stay those of the last
+        finite step.
         """
-        loss, y_pred, _ = self._forward_backward(x, y, sample_weight)   # 1. compute
-        grads = self.transform_gradients(self.gradients)                 # 2. transform
-        if _all_finite(loss, grads):
-            self.optimizer.apply(grads, self.trainable_weights, clip=False)  # 3. apply
+        loss, values, y_preds, _ = self._forward_backward(xs, ys, sample_weight)  # 1. compute
+        grads = self.transform_gradients(self.gradients)                            # 2. transform
+        if math.isfinite(loss):
+            self._apply_if_finite(grads)                                            # 3. apply
         else:
-            self._stop_on_non_finite(loss)
-        self._update_metrics(loss, y, y_pred, sample_weight)
+            self._stop_on_non_finite(f"the loss is {loss}")
+        self._compiled_metrics.update(loss, values, ys, y_preds, sample_weight, len(xs[0]))
         return loss
 
-    def _stop_on_non_finite(self, loss):
+    def _apply_if_finite(self, grads):
+        """Let the optimizer update the weights; put them back if any became inf or NaN."""
+        weights = self.trainable_weights
+        saved = getattr(self, "_saved_weights", None)
+        if saved is None or len(saved) != len(weights) or any(
+                s.shape != w.shape or s.dtype != w.dtype for s, w in zip(saved, weights)):
+            saved = self._saved_weights = [np.empty_like(w) for w in weights]
+        for copy, weight in zip(saved, weights):
+            np.copyto(copy, weight)
+        self.optimizer.apply(grads, weights, clip=False)
+        if not all(np.isfinite(np.sum(w)) for w in weights):
+            for copy, weight in zip(saved, weights):
+                np.copyto(weight, copy)
+            self.optimizer.iterations -= 1  # the step did not happen
+            self._stop_on_non_finite("a gradient or an updated weight is not finite")
+
+    def _stop_on_non_finite(self, what):
         step = self.optimizer.iterations
-        what = f"the loss is {loss}" if not math.isfinite(loss) else "a gradient is not finite"
         warnings.warn(f"Training of model {self.name!r} stopped at step {step + 1}: {what}. "
-                      f"The step was not applied: the weights are those after step {step}.",
-                      RuntimeWarning, stacklevel=3)
+                      f"The step was not applied: the weights are those of the last finite "
+                      f"step.", RuntimeWarning, stacklevel=4)
         self.stop_training = True
 
-    def test_step(self, x, y, sample_weight=None):
+    def test_step(self, xs, ys, sample_weight=None):
         """Loss and metrics on one batch, weights untouched; returns the batch's loss."""
-        y_pred = self.forward(x, training=False)
-        loss, _, _ = self._loss_and_output_gradient(y, y_pred, sample_weight)
-        self._update_metrics(loss, y, y_pred, sample_weight)
+        y_preds = self.forward_all(xs, training=False)
+        loss, values, _, _ = self._compiled_loss.value_and_gradients(self, ys, y_preds,
+                                                                     sample_weight)
+        self._compiled_metrics.update(loss, values, ys, y_preds, sample_weight, len(xs[0]))
         return loss
 
     # ------------------------------------------------------------------ data
+    def _named(self, values, names, what, caller, required=True):
+        """One entry per name from an array (one name), a list, or a dict by name."""
+        if isinstance(values, dict):
+            unknown = sorted(set(values) - set(names))
+            if unknown:
+                raise ValueError(f"`{what}` of {caller}() has keys {unknown}, but the model's "
+                                 f"{what == 'x' and 'inputs' or 'outputs'} are {names}.")
+            return [values.get(name) for name in names]
+        if len(names) == 1:
+            return [values]
+        if not isinstance(values, (list, tuple)) or len(values) != len(names):
+            raise ValueError(f"Model {self.name!r} has {len(names)} "
+                             f"{'inputs' if what == 'x' else 'outputs'} {names}: `{what}` of "
+                             f"{caller}() must be a list of {len(names)} arrays or a dict.")
+        return list(values)
+
+    def _check_inputs(self, x, caller):
+        names = self.input_names
+        xs = self._named(x, names, "x", caller)
+        labels = ["x"] if len(names) == 1 else [f"x[{name!r}]" for name in names]
+        return [data.as_numeric(label, value, caller) for label, value in zip(labels, xs)]
+
     def _check_data(self, x, y, sample_weight, caller, class_weight=None):
-        """Validated arrays (x and y in the model's dtype) and the output shape."""
-        x = data.as_numeric("x", x, caller)
-        y = data.as_numeric("y", y, caller)
+        """Validated lists (inputs in the model's dtype, targets standardized by their losses)."""
+        xs = self._check_inputs(x, caller)
+        names = self.output_names
+        ys = self._named(y, names, "y", caller)
+        labels = ["y"] if len(names) == 1 else [f"y[{name!r}]" for name in names]
+        ys = [None if (value is None and loss is None) else data.as_numeric(label, value, caller)
+              for label, value, loss in zip(labels, ys, self._compiled_loss.losses)]
         if sample_weight is not None:
             sample_weight = data.as_numeric("sample_weight", sample_weight, caller)
             if sample_weight.ndim != 1 or (sample_weight < 0).any():
                 raise ValueError(f"`sample_weight` of {caller}() must be a 1-D array of "
                                  f"non-negative weights. Received shape {sample_weight.shape}.")
-        data.check_same_length({"x": x, "y": y, "sample_weight": sample_weight}, caller)
-        output_shape = self.check_input(x, caller)
-        y = self.loss.validate_targets(y, output_shape, self.input_dtype)
+        data.check_same_length({**dict(zip(["x"] if len(xs) == 1 else self.input_names, xs)),
+                                **dict(zip(labels, ys)), "sample_weight": sample_weight}, caller)
+        output_shapes = self.check_input(xs, caller)
+        ys = self._compiled_loss.validate_targets(ys, output_shapes, self.input_dtype)
         if class_weight is not None:
-            weights = data.class_weight_to_sample_weight(class_weight, y)
+            if len(ys) != 1:
+                raise ValueError("`class_weight` is only supported for models with one output.")
+            weights = data.class_weight_to_sample_weight(class_weight, ys[0])
             sample_weight = weights if sample_weight is None else weights * sample_weight
-        return x.astype(self.input_dtype, copy=False), y, sample_weight
+        return [a.astype(self.input_dtype, copy=False) for a in xs], ys, sample_weight
 
-    def _ensure_built(self, x):
+    def _ensure_built(self, xs):
         if not self.built:
-            self.build((None,) + x.shape[1:])
+            self.build((None,) + xs[0].shape[1:])
 
     def _shuffled_order(self, n, epoch):
         """A permutation that depends only on the compile seed, the epoch and the step count,
@@ -300,13 +298,13 @@ class Trainer:
         epochs = data.check_int("epochs", epochs, 0, "fit")
         initial_epoch = data.check_int("initial_epoch", initial_epoch, 0, "fit")
         validation_freq = data.check_int("validation_freq", validation_freq, 1, "fit")
-        if steps_per_epoch is not None:
-            steps_per_epoch = data.check_int("steps_per_epoch", steps_per_epoch, 1, "fit")
+        steps_per_epoch = data.check_optional_int("steps_per_epoch", steps_per_epoch, "fit")
+        validation_steps = data.check_optional_int("validation_steps", validation_steps, "fit")
+        validation_batch_size = data.check_optional_int("validation_batch_size",
+                                                        validation_batch_size, "fit")
         verbose = data.resolve_verbose(verbose, "fit", sys.stdout.isatty())
-        if not 0 <= validation_split < 1:
-            raise ValueError("`validation_split` must be in [0, 1). "
-                             f"Received: validation_split={validation_split!r}")
-        x, y, sample_weight = self._check_data(x, y, sample_weight, "fit", class_weight)
+        validation_split = data.check_split(validation_split)
+        xs, ys, sample_weight = self._check_data(x, y, sample_weight, "fit", class_weight)
         validation = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -316,11 +314,12 @@ class Trainer:
                 validation_data) == 3 else self._check_data(*validation_data, None,
                                                             "fit (validation_data)")
         elif validation_split:
-            (x, y, sample_weight), validation = data.split_validation(
-                [x, y, sample_weight], validation_split)
-        self._ensure_built(x)
+            train, held_out = data.split_validation([*xs, *ys, sample_weight], validation_split)
+            xs, ys, sample_weight = train[:len(xs)], train[len(xs):-1], train[-1]
+            validation = held_out[:len(xs)], held_out[len(xs):-1], held_out[-1]
+        self._ensure_built(xs)
 
-        n = len(x)
+        n = len(xs[0])
         steps = math.ceil(n / batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, steps_per_epoch)
@@ -330,40 +329,44 @@ class Trainer:
         self.stop_training = False
         callbacks.on_train_begin()
         epoch_logs = {}
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callbacks.on_epoch_begin(epoch)
-            order = self._shuffled_order(n, epoch) if shuffle else None
-            for step, index in enumerate(data.batch_indices(n, batch_size, order)):
-                if step == steps:
-                    break
-                callbacks.on_train_batch_begin(step)
-                self.train_step(x[index], y[index], data.take(sample_weight, index))
-                callbacks.on_train_batch_end(step, self.get_metrics_result() if batch_logs else None)
+        # Overflow shows up as a non-finite loss or weight, which train_step reports itself.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callbacks.on_epoch_begin(epoch)
+                order = self._shuffled_order(n, epoch) if shuffle else None
+                for step, index in enumerate(data.batch_indices(n, batch_size, order)):
+                    if step == steps:
+                        break
+                    callbacks.on_train_batch_begin(step)
+                    self.train_step(data.take_all(xs, index), data.take_all(ys, index),
+                                    data.take(sample_weight, index))
+                    callbacks.on_train_batch_end(step, self.get_metrics_result() if batch_logs else None)
+                    if self.stop_training:
+                        break
+                epoch_logs = self.get_metrics_result()
+                if validation is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_arrays(*validation, validation_batch_size or batch_size,
+                                                     callbacks, validation_steps)
+                    epoch_logs.update({"val_" + name: value for name, value in val_logs.items()})
+                callbacks.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            epoch_logs = self.get_metrics_result()
-            if validation is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_arrays(*validation, validation_batch_size or batch_size,
-                                                 callbacks, validation_steps)
-                epoch_logs.update({"val_" + name: value for name, value in val_logs.items()})
-            callbacks.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
         callbacks.on_train_end(epoch_logs)
         self.history = next(c for c in callbacks.callbacks if isinstance(c, History))
         return self.history
 
     # ------------------------------------------------------------------ evaluate
-    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callbacks, steps=None):
+    def _evaluate_arrays(self, xs, ys, sample_weight, batch_size, callbacks, steps=None):
         self.reset_metrics()
         callbacks.on_test_begin()
         batch_logs = callbacks.wants_batch_logs("on_test_batch_end")
-        for step, index in enumerate(data.batch_indices(len(x), batch_size)):
+        for step, index in enumerate(data.batch_indices(len(xs[0]), batch_size)):
             if steps is not None and step == steps:
                 break
             callbacks.on_test_batch_begin(step)
-            self.test_step(x[index], y[index], data.take(sample_weight, index))
+            self.test_step(data.take_all(xs, index), data.take_all(ys, index),
+                           data.take(sample_weight, index))
             callbacks.on_test_batch_end(step, self.get_metrics_result() if batch_logs else None)
         logs = self.get_metrics_result()
         callbacks.on_test_end(logs)
@@ -401,14 +404,15 @@ class Trainer:
         self._require_compiled("evaluate")
         batch_size = data.check_int("batch_size", 32 if batch_size is None else batch_size, 1,
                                     "evaluate")
+        steps = data.check_optional_int("steps", steps, "evaluate")
         verbose = data.resolve_verbose(verbose, "evaluate", sys.stdout.isatty())
-        x, y, sample_weight = self._check_data(x, y, sample_weight, "evaluate")
-        self._ensure_built(x)
-        n_steps = math.ceil(len(x) / batch_size) if steps is None else min(
-            steps, math.ceil(len(x) / batch_size))
+        xs, ys, sample_weight = self._check_data(x, y, sample_weight, "evaluate")
+        self._ensure_built(xs)
+        n_steps = math.ceil(len(xs[0]) / batch_size) if steps is None else min(
+            steps, math.ceil(len(xs[0]) / batch_size))
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=n_steps)
-        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callbacks, steps)
+        logs = self._evaluate_arrays(xs, ys, sample_weight, batch_size, callbacks, steps)
         return logs if return_dict else _flatten(logs)
 
     # ------------------------------------------------------------------ predict
@@ -436,12 +440,13 @@ class Trainer:
         """
         batch_size = data.check_int("batch_size", 32 if batch_size is None else batch_size, 1,
                                     "predict")
+        steps = data.check_optional_int("steps", steps, "predict")
         verbose = data.resolve_verbose(verbose, "predict", sys.stdout.isatty())
-        x = data.as_numeric("x", x, "predict")
-        self.check_input(x, "predict")
-        x = x.astype(self.input_dtype, copy=False)
-        self._ensure_built(x)
-        n = len(x) if steps is None else min(len(x), steps * batch_size)
+        xs = self._check_inputs(x, "predict")
+        self.check_input(xs, "predict")
+        xs = [a.astype(self.input_dtype, copy=False) for a in xs]
+        self._ensure_built(xs)
+        n = len(xs[0]) if steps is None else min(len(xs[0]), steps * batch_size)
         n_steps = math.ceil(n / batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=n_steps)
@@ -449,13 +454,21 @@ class Trainer:
         callbacks.on_predict_begin()
         for step, index in enumerate(data.batch_indices(n, batch_size)):
             callbacks.on_predict_batch_begin(step)
-            batch = self.forward(x[index], training=False)
+            batch = self.forward_all(data.take_all(xs, index), training=False)
             if outputs is None:
-                outputs = np.empty((n,) + batch.shape[1:], dtype=batch.dtype)
-            outputs[index] = batch
+                outputs = [np.empty((n,) + b.shape[1:], dtype=b.dtype) for b in batch]
+            for out, b in zip(outputs, batch):
+                out[index] = b
             callbacks.on_predict_batch_end(step, None)
         callbacks.on_predict_end()
-        return outputs
+        return self._output_structure(outputs)
+
+    def _output_structure(self, outputs):
+        """One array for one output, else a list (a dict when the outputs were a dict)."""
+        keys = getattr(self, "_output_keys", None)
+        if keys:
+            return dict(zip(keys, outputs))
+        return outputs[0] if len(outputs) == 1 else outputs
 
     # ------------------------------------------------------------------ on one batch
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -464,27 +477,29 @@ class Trainer:
         Metrics accumulate across calls until :meth:`reset_metrics`, as in Keras.
         """
         self._require_compiled("train_on_batch")
-        x, y, sample_weight = self._check_data(x, y, sample_weight, "train_on_batch",
-                                               class_weight)
-        self._ensure_built(x)
+        xs, ys, sample_weight = self._check_data(x, y, sample_weight, "train_on_batch",
+                                                 class_weight)
+        self._ensure_built(xs)
         self.stop_training = False
-        self.train_step(x, y, sample_weight)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self.train_step(xs, ys, sample_weight)
         logs = self.get_metrics_result()
         return logs if return_dict else _flatten(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on exactly this batch, without training."""
         self._require_compiled("test_on_batch")
-        x, y, sample_weight = self._check_data(x, y, sample_weight, "test_on_batch")
-        self._ensure_built(x)
+        xs, ys, sample_weight = self._check_data(x, y, sample_weight, "test_on_batch")
+        self._ensure_built(xs)
         self.reset_metrics()
-        self.test_step(x, y, sample_weight)
+        self.test_step(xs, ys, sample_weight)
         logs = self.get_metrics_result()
         return logs if return_dict else _flatten(logs)
 
     def predict_on_batch(self, x):
         """The outputs for exactly this batch."""
-        return self.predict(x, batch_size=max(len(np.asarray(x)), 1), verbose=0)
+        xs = self._check_inputs(x, "predict_on_batch")
+        return self.predict(x, batch_size=max(len(xs[0]), 1), verbose=0)
 
     # ------------------------------------------------------------------ gradients
     def compute_gradients(self, x, y, wrt_inputs=False, sample_weight=None):
@@ -513,19 +528,17 @@ class Trainer:
         [(3, 2), (2,)]
         """
         self._require_compiled("compute_gradients")
-        x, y, sample_weight = self._check_data(x, y, sample_weight, "compute_gradients")
-        self._ensure_built(x)
-        _, _, input_gradient = self._forward_backward(x, y, sample_weight)
+        xs, ys, sample_weight = self._check_data(x, y, sample_weight, "compute_gradients")
+        self._ensure_built(xs)
+        _, _, _, input_grads = self._forward_backward(xs, ys, sample_weight)
         grads = [np.array(layer.grads[name], copy=True) if name in layer.grads
                  else np.zeros_like(getattr(layer, name))
                  for layer, name in self.weight_slots()]
-        return (grads, np.array(input_gradient, copy=True)) if wrt_inputs else grads
-
-
-def _all_finite(loss, grads):
-    if not math.isfinite(loss):
-        return False
-    return all(np.isfinite(np.sum(g)) for g in grads)
+        if not wrt_inputs:
+            return grads
+        input_grads = [np.zeros_like(x) if g is None else np.array(g, copy=True)
+                       for g, x in zip(input_grads, xs)]
+        return grads, input_grads[0] if len(input_grads) == 1 else input_grads
 
 
 def _flatten(logs):

@@ -1,11 +1,12 @@
 """Optimizers: ``SGD`` (``"sgd"``) and ``Adam`` (``"adam"``), and the protocol they share."""
 
 from layerkit import registry
+from layerkit.optimizers import schedules
 from layerkit.optimizers.adam import Adam
 from layerkit.optimizers.optimizer import Optimizer
 from layerkit.optimizers.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "get", "serialize", "deserialize"]
+__all__ = ["Optimizer", "SGD", "Adam", "schedules", "get", "serialize", "deserialize"]
 
 _OPTIMIZERS = {"SGD": SGD, "sgd": SGD, "Adam": Adam, "adam": Adam}
 

@@ -10,6 +10,7 @@ weight) and ``update_step`` (the rule for one weight).
 import numpy as np
 
 from layerkit import backend
+from layerkit.optimizers import schedules
 
 
 class Optimizer:
@@ -168,9 +169,8 @@ class Optimizer:
     def get_config(self):
         """The constructor arguments, as a dict."""
         learning_rate = self.learning_rate
-        if callable(learning_rate) and hasattr(learning_rate, "get_config"):
-            learning_rate = {"class_name": type(learning_rate).__name__,
-                             "config": learning_rate.get_config()}
+        if callable(learning_rate):
+            learning_rate = schedules.serialize(learning_rate)
         return {"name": self.name, "learning_rate": learning_rate,
                 "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
                 "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
@@ -178,4 +178,7 @@ class Optimizer:
     @classmethod
     def from_config(cls, config):
         """Rebuild an optimizer from :meth:`get_config`'s output."""
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), (dict, str)):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
         return cls(**config)

@@ -28,12 +28,32 @@ def open_for_reading(filepath, what="weights"):
         raise ValueError(f"Cannot load {what} from {filepath!r}: the HDF5 file is truncated "
                          f"or corrupt ({error}).") from None
     try:
+        _refuse_links(handle, filepath)
         yield handle
     except (OSError, KeyError, RuntimeError) as error:
         raise ValueError(f"Cannot load {what} from {filepath!r}: the HDF5 file is truncated "
                          f"or corrupt ({error}).") from None
     finally:
         handle.close()
+
+
+def _refuse_links(handle, filepath):
+    """Soft and external links, external and virtual datasets: refused, as Keras refuses them."""
+    problems = []
+
+    def check(name):
+        link = handle.get(name, getlink=True)
+        if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
+            problems.append(f"{type(link).__name__} at /{name}")
+        elif isinstance(link, h5py.HardLink):
+            node = handle[name]
+            if isinstance(node, h5py.Dataset) and (node.external or node.is_virtual):
+                problems.append(f"{'external' if node.external else 'virtual'} dataset /{name}")
+
+    handle.visit_links(check)
+    if problems:
+        raise ValueError(f"Not allowed: H5 file {filepath!r} with {', '.join(problems)}: only "
+                         "plain groups and datasets are read.")
 
 
 def read_dataset(group, key, where):

@@ -21,9 +21,9 @@ import layerkit
 from layerkit import layers, losses, metrics, optimizers, registry
 from layerkit.saving.atomic import atomic_write
 from layerkit.saving.h5_files import as_text, open_for_reading, read_dataset
+from layerkit.saving.weights_h5 import MODEL_FORMAT_VERSION as FORMAT_VERSION
 from layerkit.saving.weights_h5 import assign, read_native, write_weights
 
-FORMAT_VERSION = 1
 _SUFFIXES = (".h5", ".hdf5", ".keras")
 
 
@@ -38,17 +38,37 @@ def _json(value):
     return json.dumps(value, default=plain)
 
 
-def _serialize_metric(metric):
-    return metric if isinstance(metric, str) else metrics.serialize(metric)
+_OBJECT = "__layerkit_object__"
+
+
+def _serialize_structure(value, module):
+    """Names stay names; objects become their configs; lists and dicts recurse."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_serialize_structure(v, module) for v in value]
+    if isinstance(value, dict):
+        return {k: _serialize_structure(v, module) for k, v in value.items()}
+    return {_OBJECT: module.serialize(value)}
+
+
+def _deserialize_structure(value, module):
+    if isinstance(value, list):
+        return [_deserialize_structure(v, module) for v in value]
+    if isinstance(value, dict):
+        if _OBJECT in value:
+            return module.deserialize(value[_OBJECT])
+        return {k: _deserialize_structure(v, module) for k, v in value.items()}
+    return value
 
 
 def _training_config(model):
-    serialize_metric = _serialize_metric
+    args = model._compile_args
     return {"optimizer": optimizers.serialize(model.optimizer),
-            "loss": None if model.loss is None else losses.serialize(model.loss),
-            "loss_weights": model.loss_weight,
-            "metrics": [serialize_metric(m) for m in model._metric_ids],
-            "weighted_metrics": [serialize_metric(m) for m in model._weighted_metric_ids],
+            "loss": _serialize_structure(args["loss"], losses),
+            "loss_weights": args["loss_weights"],
+            "metrics": _serialize_structure(args["metrics"], metrics),
+            "weighted_metrics": _serialize_structure(args["weighted_metrics"], metrics),
             "shuffle_seed": model._shuffle_seed}
 
 
@@ -103,12 +123,10 @@ def _read_config(handle, filepath):
 
 def _compile_from(model, training):
     model.compile(optimizer=optimizers.deserialize(training["optimizer"]),
-                  loss=None if training["loss"] is None else losses.deserialize(training["loss"]),
+                  loss=_deserialize_structure(training["loss"], losses),
                   loss_weights=training["loss_weights"],
-                  metrics=[m if isinstance(m, str) else metrics.deserialize(m)
-                           for m in training["metrics"]],
-                  weighted_metrics=[m if isinstance(m, str) else metrics.deserialize(m)
-                                    for m in training["weighted_metrics"]])
+                  metrics=_deserialize_structure(training["metrics"], metrics),
+                  weighted_metrics=_deserialize_structure(training["weighted_metrics"], metrics))
     model._shuffle_seed = training["shuffle_seed"]
 
 

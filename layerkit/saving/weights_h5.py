@@ -21,6 +21,7 @@ from layerkit.saving.atomic import atomic_write
 from layerkit.saving.h5_files import as_text, open_for_reading, read_dataset
 
 _STRING = h5py.string_dtype("utf-8")
+MODEL_FORMAT_VERSION = 1  # of the whole-model files (model_file.py), which hold weights too
 
 
 def layer_groups(model, prefix="layers"):
@@ -190,7 +191,11 @@ def load_weights(model, filepath, skip_mismatch=False):
                          "`.weights.h5` files and legacy `.h5`/`.hdf5` files.")
     _check_built(model, "loading")
     with open_for_reading(filepath) as handle:
-        if "model_weights" in handle and "layerkit_format_version" in handle.attrs:
+        if "layerkit_format_version" in handle.attrs:
+            version = int(handle.attrs["layerkit_format_version"])
+            if version != MODEL_FORMAT_VERSION:
+                raise ValueError(f"{filepath!r} is a layerkit model file of format version "
+                                 f"{version}; this layerkit reads version {MODEL_FORMAT_VERSION}.")
             found, problems = read_native(handle["model_weights"], model, "/model_weights")
         elif filepath.endswith((".weights.h5", ".keras")):
             found, problems = read_native(handle, model, "")

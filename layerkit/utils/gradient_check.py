@@ -110,16 +110,17 @@ def check_gradients(model, x, y, sample_weight=None, epsilon=1e-6, max_entries=N
     """
     model._require_compiled("check_gradients")
     rng = np.random.default_rng(seed)
-    x = np.array(x, dtype=np.float64)  # a copy: entries are perturbed in place
     with float64_weights(model):
-        x, y, sample_weight = model._check_data(x, y, sample_weight, "check_gradients")
-        model._ensure_built(x)
-        grads, input_grad = model.compute_gradients(x, y, wrt_inputs=True,
-                                                    sample_weight=sample_weight)
+        xs, ys, sample_weight = model._check_data(x, y, sample_weight, "check_gradients")
+        xs = [np.array(a, dtype=np.float64) for a in xs]  # copies: entries are perturbed in place
+        model._ensure_built(xs)
+        grads, input_grads = model.compute_gradients(xs if len(xs) > 1 else xs[0], y,
+                                                     wrt_inputs=True, sample_weight=sample_weight)
+        input_grads = input_grads if len(xs) > 1 else [input_grads]
 
         def loss_at():
-            y_pred = model.forward(x, training=True)
-            return model._loss_and_output_gradient(y, y_pred, sample_weight)[0]
+            y_preds = model.forward_all(xs, training=True)
+            return model._compiled_loss.value_and_gradients(model, ys, y_preds, sample_weight)[0]
 
         def pick(size):
             if max_entries is None or size <= max_entries:
@@ -131,7 +132,9 @@ def check_gradients(model, x, y, sample_weight=None, epsilon=1e-6, max_entries=N
             entries = pick(grad.size)
             numeric = _numeric_gradient(loss_at, getattr(layer, name), epsilon, entries)
             errors[f"{layer.name}/{name}"] = relative_error(grad.reshape(-1)[entries], numeric)
-        entries = pick(x.size)
-        numeric = _numeric_gradient(loss_at, x, epsilon, entries)
-        errors["input"] = relative_error(input_grad.reshape(-1)[entries], numeric)
+        for input_name, x_k, grad in zip(model.input_names, xs, input_grads):
+            entries = pick(x_k.size)
+            numeric = _numeric_gradient(loss_at, x_k, epsilon, entries)
+            key = "input" if len(xs) == 1 else f"input/{input_name}"
+            errors[key] = relative_error(grad.reshape(-1)[entries], numeric)
     return errors

@@ -1,0 +1,165 @@
+"""What ``compile`` sets up: the loss of every output, and the metrics that are tracked.
+
+A model with several outputs has a loss per output (one loss for all, a list,
+or a dict by output name, as Keras takes them); the training loss is their
+weighted sum. Logs are named as Keras names them: ``loss`` and, with several
+outputs, ``<output>_loss`` and ``<output>_<metric>``.
+"""
+
+import numpy as np
+
+from layerkit import losses as losses_module
+from layerkit import metrics as metrics_module
+
+
+def per_output(spec, names, convert, argument, default=None):
+    """One entry per output from a single value, a list, or a dict by output name."""
+    def checked(item):
+        try:
+            return convert(item)
+        except (TypeError, ValueError) as error:
+            if argument == "loss" or "Valid names" in str(error):
+                raise
+            raise type(error)(f"Invalid entry in `{argument}`: {item!r} ({error}).") from None
+
+    if spec is None:
+        return [default] * len(names)
+    if isinstance(spec, dict):
+        unknown = sorted(set(spec) - set(names))
+        if unknown:
+            raise ValueError(f"`{argument}` names outputs {unknown}, but the model's outputs are "
+                             f"{names}.")
+        return [checked(spec[name]) if spec.get(name) is not None else default for name in names]
+    if isinstance(spec, (list, tuple)):
+        if len(spec) != len(names):
+            raise ValueError(f"`{argument}` must have one entry per output ({len(names)}: "
+                             f"{names}). Received {len(spec)} entries.")
+        return [default if item is None else checked(item) for item in spec]
+    return [checked(spec)] * len(names)
+
+
+class CompiledLoss:
+    """The per-output losses and weights; their weighted sum is what training minimises."""
+
+    def __init__(self, loss, loss_weights, output_names):
+        self.loss = loss
+        self.output_names = list(output_names)
+        self.losses = per_output(loss, self.output_names, losses_module.get, "loss")
+        self.weights = per_output(loss_weights, self.output_names, float, "loss_weights", 1.0)
+
+    @property
+    def defined(self):
+        return any(loss is not None for loss in self.losses)
+
+    def validate_targets(self, ys, output_shapes, dtype):
+        """Each output's targets checked and standardized by its loss."""
+        return [None if loss is None or y is None else loss.validate_targets(y, shape, dtype)
+                for loss, y, shape in zip(self.losses, ys, output_shapes)]
+
+    def value_and_gradients(self, model, ys, y_preds, sample_weight):
+        """``(total, per-output values, per-output gradients, per-output at-Z flags)``.
+
+        Where an output layer ends in the activation its loss fuses with
+        (sigmoid + BCE, softmax + CE), the gradient is taken at that layer's Z:
+        ``(A - Y) / N``, directly.
+        """
+        total, values, grads, from_z = 0.0, [], [], []
+        for index, (loss, weight, y, y_pred) in enumerate(zip(self.losses, self.weights, ys,
+                                                                y_preds)):
+            if loss is None:
+                values.append(None), grads.append(None), from_z.append(False)
+                continue
+            layer = model.output_layers[index]
+            activation = getattr(layer, "activation", None)
+            fused = (activation is not None and getattr(layer, "Z", None) is not None
+                     and model.output_can_fuse(index) and loss.fuses_with(activation))
+            if fused:
+                value, grad = loss.logits_value_and_gradient(y, layer.Z, y_pred, sample_weight)
+            else:
+                value, grad = loss.value_and_gradient(y, y_pred, sample_weight)
+            if weight != 1.0:
+                value, grad = value * weight, grad * weight
+            total += float(value)
+            values.append(float(value)), grads.append(grad), from_z.append(fused)
+        return total, values, grads, from_z
+
+
+def _metric_specs(metrics, names, argument):
+    """Per-output lists of metric identifiers, checked now (unknown names fail at compile)."""
+    if metrics is None:
+        specs = [[] for _ in names]
+    elif isinstance(metrics, dict):
+        specs = per_output(metrics, names, lambda m: m if isinstance(m, (list, tuple)) else [m],
+                           argument, [])
+    elif isinstance(metrics, (list, tuple)) and len(names) > 1 and metrics and all(
+            isinstance(m, (list, tuple)) or m is None for m in metrics):
+        specs = per_output(list(metrics), names, list, argument, [])
+    else:
+        items = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
+        specs = [list(items) for _ in names]
+    for items in specs:
+        for metric in items:
+            if isinstance(metric, str) and metric.lower() not in ("accuracy", "acc"):
+                metrics_module.get(metric)
+            elif not isinstance(metric, (str, metrics_module.Metric)) and not callable(metric):
+                raise TypeError(f"Could not interpret `{argument}` entry {metric!r}.")
+    return specs
+
+
+class CompiledMetrics:
+    """The loss trackers and the compiled metrics, built at the first batch (shapes known)."""
+
+    def __init__(self, metrics, weighted_metrics, output_names):
+        self.output_names = list(output_names)
+        self.specs = _metric_specs(metrics, self.output_names, "metrics")
+        self.weighted_specs = _metric_specs(weighted_metrics, self.output_names,
+                                            "weighted_metrics")
+        self.loss_tracker = metrics_module.Mean(name="loss")
+        several = len(self.output_names) > 1
+        self.output_trackers = [metrics_module.Mean(name=f"{name}_loss")
+                                for name in self.output_names] if several else []
+        self.per_output = None
+
+    @property
+    def metrics(self):
+        built = [m for group in (self.per_output or []) for m, _ in group]
+        return [self.loss_tracker, *self.output_trackers, *built]
+
+    def build(self, ys, y_preds):
+        prefix = len(self.output_names) > 1
+        self.per_output = []
+        for name, plain, weighted, y, y_pred in zip(self.output_names, self.specs,
+                                                    self.weighted_specs, ys, y_preds):
+            shapes = (np.shape(y), np.shape(y_pred))
+            group = [(metrics_module.get(m, *shapes), False) for m in plain]
+            taken = {metric.name for metric, _ in group}
+            for spec in weighted:
+                metric = metrics_module.get(spec, *shapes)
+                if metric.name in taken:
+                    metric.name = "weighted_" + metric.name
+                group.append((metric, True))
+            if prefix:
+                for metric, _ in group:
+                    metric.name = f"{name}_{metric.name}"
+            self.per_output.append(group)
+
+    def update(self, total, values, ys, y_preds, sample_weight, batch_size):
+        if self.per_output is None:
+            self.build(ys, y_preds)
+        self.loss_tracker.update_state(total, sample_weight=batch_size)
+        for tracker, value in zip(self.output_trackers, values):
+            if value is not None:
+                tracker.update_state(value, sample_weight=batch_size)
+        for group, y, y_pred in zip(self.per_output, ys, y_preds):
+            for metric, weighted in group:
+                metric.update_state(y, y_pred, sample_weight=sample_weight if weighted else None)
+
+    def reset(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def result(self):
+        """``{"loss": ..., name: ...}`` as Python floats (the loss once it has been seen)."""
+        return {m.name: float(m.result()) for m in self.metrics
+                if not isinstance(m, metrics_module.Mean) or type(m) is not metrics_module.Mean
+                or m.count}

@@ -1,0 +1,270 @@
+"""``Functional``: a model whose layers are wired as a graph (Keras's functional API).
+
+    x = Input(shape=(13,))
+    h = Dense(10, activation="sigmoid")(x)
+    y = Dense(1)(h)
+    model = Model(x, y)
+
+The nodes are put in topological order once, when the model is made. Forward
+runs them in that order; backward in reverse, and a tensor read by several
+layers receives the sum of their gradients. A layer used twice keeps, per use,
+what its backward needs, and its weight gradients are the sum over its uses.
+"""
+
+from layerkit import layers as layers_module
+from layerkit.layers.input import InputLayer
+from layerkit.layers.keras_tensor import KerasTensor
+from layerkit.models.graph import collect_nodes, topological_order
+from layerkit.models.model import Model
+
+
+def _flatten(structure, what):
+    if isinstance(structure, dict):
+        items = list(structure.values())
+    elif isinstance(structure, (list, tuple)):
+        items = list(structure)
+    else:
+        items = [structure]
+    for item in items:
+        if not isinstance(item, KerasTensor):
+            raise TypeError(f"Model `{what}` must be KerasTensors (from Input() and layer "
+                            f"calls). Received: {item!r}")
+    return items
+
+
+class Functional(Model):
+    """A graph model; ``layerkit.Model(inputs, outputs)`` makes one.
+
+    Parameters
+    ----------
+    inputs : KerasTensor, list or dict of them
+        From ``Input(shape)``.
+    outputs : KerasTensor, list or dict of them
+    name : str, optional
+    trainable : bool
+
+    Raises
+    ------
+    ValueError
+        If an output needs an input that was not given (the message names the
+        layer), or the graph has a cycle.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from layerkit import Input, Model, layers
+    >>> x = Input(shape=(3,))
+    >>> h = layers.Dense(4, activation="tanh")(x)
+    >>> y = layers.Dense(1)(layers.Add()([h, layers.Dense(4)(x)]))
+    >>> model = Model(x, y)
+    >>> model.predict(np.ones((2, 3)), verbose=0).shape
+    (2, 1)
+    """
+
+    def __init__(self, inputs, outputs, name=None, trainable=True):
+        Model.__init__(self, trainable=trainable, name=name)
+        self._input_names = list(inputs) if isinstance(inputs, dict) else None
+        self._single_output = isinstance(outputs, KerasTensor)
+        self._output_keys = list(outputs) if isinstance(outputs, dict) else None
+        self.inputs = _flatten(inputs, "inputs")
+        self.outputs = _flatten(outputs, "outputs")
+        self._nodes = topological_order(collect_nodes(self.inputs, self.outputs))
+        self._layers = []
+        for node in self._nodes:
+            if node.layer not in self._layers:
+                self._layers.append(node.layer)
+        uses = {}
+        for node in self._nodes:
+            uses[id(node.layer)] = uses.get(id(node.layer), 0) + 1
+        self._shared = {id(layer) for layer in self._layers if uses[id(layer)] > 1}
+        self._consumers = {}
+        for node in self._nodes:
+            for tensor in node.inbound:
+                self._consumers[id(tensor)] = self._consumers.get(id(tensor), 0) + 1
+        self.built = True
+        shapes_in = [t.shape for t in self.inputs]
+        shapes_out = [t.shape for t in self.outputs]
+        self.input_shape = shapes_in[0] if len(shapes_in) == 1 else shapes_in
+        self.output_shape = shapes_out[0] if len(shapes_out) == 1 else shapes_out
+
+    # -------------------------------------------------------------- structure
+    @property
+    def layers(self):
+        """Every layer, inputs included, in topological order (as in Keras)."""
+        return list(self._layers)
+
+    @property
+    def nodes(self):
+        """The layer applications in the order forward runs them."""
+        return list(self._nodes)
+
+    @property
+    def output_names(self):
+        if self._output_keys is not None:
+            return list(self._output_keys)
+        return [t.node.layer.name for t in self.outputs]
+
+    @property
+    def input_names(self):
+        return self._input_names or [t.node.layer.name for t in self.inputs]
+
+    @property
+    def output_layers(self):
+        return [t.node.layer for t in self.outputs]
+
+    def output_can_fuse(self, index):
+        """Whether output ``index``'s gradient may be given at its layer's Z (see Trainer)."""
+        tensor = self.outputs[index]
+        return (id(tensor.node.layer) not in self._shared and not self._consumers.get(id(tensor))
+                and sum(t is tensor for t in self.outputs) == 1)
+
+    @property
+    def input_dtype(self):
+        return self.inputs[0].dtype
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return self.output_shape
+
+    def check_input(self, xs, caller):
+        """The output shapes for inputs ``xs`` (a list), or a ValueError naming the input."""
+        if len(xs) != len(self.inputs):
+            raise ValueError(f"Model {self.name!r} has {len(self.inputs)} inputs "
+                             f"{self.input_names}; {caller}() received {len(xs)} arrays.")
+        for name, tensor, x in zip(self.input_names, self.inputs, xs):
+            expected = tensor.shape
+            if x.ndim != len(expected) or any(e is not None and e != a
+                                              for e, a in zip(expected[1:], x.shape[1:])):
+                raise ValueError(f"Input {name!r} of model {self.name!r} is incompatible: "
+                                 f"expected shape {expected}, but {caller}() received input "
+                                 f"with shape {x.shape}.")
+        return [t.shape for t in self.outputs]
+
+    # -------------------------------------------------------------- passes
+    def forward_all(self, xs, training=False):
+        """Run every node in topological order; return one array per output."""
+        values = {id(t): x for t, x in zip(self.inputs, xs)}
+        self._caches = {}
+        for node in self._nodes:
+            if node.is_input:
+                continue
+            args = [values[id(t)] for t in node.inbound]
+            layer = node.layer
+            values[id(node.output)] = layer.forward(args if node.takes_list else args[0],
+                                                    training=training)
+            if id(layer) in self._shared:
+                self._caches[id(node)] = _snapshot(layer)
+        return [values[id(t)] for t in self.outputs]
+
+    def backward_all(self, grads, from_z):
+        """Reverse topological order: sum gradients at fan-out, accumulate shared layers'."""
+        grad_of = {}
+        for tensor, grad, at_z in zip(self.outputs, grads, from_z):
+            if grad is not None:
+                key = (id(tensor), at_z)
+                grad_of[key] = grad if key not in grad_of else grad_of[key] + grad
+        totals = {}
+        for node in reversed(self._nodes):
+            if node.is_input:
+                continue
+            layer = node.layer
+            at_z, grad = (True, grad_of.pop((id(node.output), True), None))
+            if grad is None:
+                at_z, grad = False, grad_of.pop((id(node.output), False), None)
+            if grad is None:
+                continue  # this node does not reach the loss
+            if id(layer) in self._shared:
+                _restore(layer, self._caches[id(node)])
+            grad_in = layer.backward_from_z(grad) if at_z else layer.backward(grad)
+            if id(layer) in self._shared:
+                _accumulate(totals.setdefault(id(layer), {}), layer.grads)
+            grad_in = grad_in if node.takes_list else [grad_in]
+            for tensor, g in zip(node.inbound, grad_in):
+                key = (id(tensor), False)
+                grad_of[key] = g if key not in grad_of else grad_of[key] + g
+        for layer in self._layers:
+            if id(layer) in totals:
+                layer.grads = totals[id(layer)]
+            for name in layer.weight_names:  # layers that do not reach the loss
+                if name not in layer.grads:
+                    layer.grads[name] = 0 * getattr(layer, name)
+        return [grad_of.get((id(t), False)) for t in self.inputs]
+
+    # -------------------------------------------------------------- config
+    def get_config(self):
+        def ref(tensor):
+            return [tensor.node.layer.name, tensor.node.node_index, 0]
+
+        layer_configs = []
+        for layer in self._layers:
+            calls = sorted((n for n in self._nodes if n.layer is layer and not n.is_input),
+                           key=lambda n: n.node_index)
+            inbound = [[ref(t) for t in node.inbound] + [node.takes_list] for node in calls]
+            layer_configs.append({**layers_module.serialize(layer), "name": layer.name,
+                                  "inbound_nodes": inbound})
+        return {"name": self.name, "trainable": self.trainable, "layers": layer_configs,
+                "input_layers": [ref(t) for t in self.inputs],
+                "output_layers": [ref(t) for t in self.outputs],
+                "input_names": self._input_names, "output_keys": self._output_keys,
+                "single_output": self._single_output}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        made, outputs_of = {}, {}
+        for entry in config["layers"]:
+            layer = layers_module.deserialize({"class_name": entry["class_name"],
+                                              "config": entry["config"]}, custom_objects)
+            made[entry["name"]] = layer
+            if isinstance(layer, InputLayer):
+                outputs_of[(entry["name"], 0)] = layer.output
+        calls = {entry["name"]: list(entry["inbound_nodes"]) for entry in config["layers"]}
+        made_calls = dict.fromkeys(calls, 0)
+        progress = True
+        while progress:  # call each layer, in its own call order, once its inputs exist
+            progress = False
+            for name, layer_calls in calls.items():
+                while made_calls[name] < len(layer_calls):
+                    call = layer_calls[made_calls[name]]
+                    refs, takes_list = call[:-1], call[-1]
+                    if not all((ref[0], ref[1]) in outputs_of for ref in refs):
+                        break
+                    tensors = [outputs_of[(ref[0], ref[1])] for ref in refs]
+                    outputs_of[(name, made_calls[name])] = made[name](
+                        tensors if takes_list else tensors[0])
+                    made_calls[name] += 1
+                    progress = True
+        if any(made_calls[name] < len(c) for name, c in calls.items()):
+            raise ValueError("The model config's graph refers to layer outputs that do not exist.")
+
+        def structure(refs, keys):
+            tensors = [outputs_of[(ref[0], ref[1])] for ref in refs]
+            return dict(zip(keys, tensors)) if keys else tensors
+
+        inputs = structure(config["input_layers"], config.get("input_names"))
+        outputs = structure(config["output_layers"], config.get("output_keys"))
+        if config.get("single_output"):
+            outputs = outputs[0]
+        if not config.get("input_names") and len(inputs) == 1:
+            inputs = inputs[0]
+        return cls(inputs, outputs, name=config.get("name"),
+                   trainable=config.get("trainable", True))
+
+
+def _snapshot(layer):
+    """What one use of a shared layer leaves behind for its backward (its caches)."""
+    return {k: v for k, v in vars(layer).items() if k not in ("grads",)
+            and k not in layer.weight_names}
+
+
+def _restore(layer, cache):
+    vars(layer).update(cache)
+
+
+def _accumulate(total, grads):
+    for name, grad in grads.items():
+        total[name] = grad if name not in total else total[name] + grad
+
+
+layers_module.register_layer_class(Functional)

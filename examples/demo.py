@@ -5,7 +5,7 @@ user writes it: build a ``Sequential`` model, ``compile``, ``summary``, ``fit``
 with a validation split, ``evaluate`` on a held-out test set, then check the
 backpropagated gradients against finite differences.
 
-Run it with ``python examples/demo.py`` (about ten seconds on a laptop CPU).
+Run it with ``python examples/demo.py``: it takes well under a second on a CPU.
 It writes no files.
 """
 

@@ -42,6 +42,15 @@ class Model(Trainer, Layer):
         Layer.__init__(self, trainable=trainable, dtype=dtype, name=name, **kwargs)
         self._init_trainer()
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild a model from ``get_config()`` (a graph config makes a graph model)."""
+        if cls is Model and "input_layers" in config:
+            from layerkit.models.functional import Functional
+
+            return Functional.from_config(config, custom_objects)
+        return super().from_config(config)
+
     @property
     def layers(self):
         """The model's layers, in execution order (without the Input)."""

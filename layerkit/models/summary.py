@@ -18,18 +18,27 @@ def readable_size(num_bytes):
     return f"{num_bytes:.2f} PB"
 
 
-def _rows(model, expand_nested, show_trainable, depth=0):
+def _connections(model, layer):
+    """``"dense[0][0]"`` for each tensor feeding ``layer`` in a graph model, one per line."""
+    refs = [f"{t.node.layer.name}[{t.node.node_index}][0]"
+            for node in getattr(model, "nodes", []) if node.layer is layer
+            for t in node.inbound]
+    return "\n".join(refs) or "-"
+
+
+def _rows(model, expand_nested, show_trainable, connected, depth=0):
     rows = []
     for layer in model.layers:
         shape = "?" if layer.output_shape is None else str(tuple(layer.output_shape))
-        params = layer.count_params() if layer.built else "0 (unbuilt)"
-        row = [f"{'  ' * depth}{layer.name} ({type(layer).__name__})", shape, f"{params:,}"
-               if isinstance(params, int) else params]
+        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+        row = [f"{'  ' * depth}{layer.name} ({type(layer).__name__})", shape, params]
+        if connected:
+            row.append(_connections(model, layer))
         if show_trainable:
             row.append("Y" if layer.trainable else "N")
         rows.append(row)
         if expand_nested and hasattr(layer, "layers") and layer.layers:
-            rows.extend(_rows(layer, expand_nested, show_trainable, depth + 1))
+            rows.extend(_rows(layer, expand_nested, show_trainable, connected, depth + 1))
     return rows
 
 
@@ -40,35 +49,43 @@ def _count(weights):
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
                   show_trainable=False, layer_range=None):
     """Print (or pass to ``print_fn``) the summary of ``model``; see ``Model.summary``."""
-    line_length = line_length or 88
-    headers = ["Layer (type)", "Output Shape", "Param #"] + (["Trainable"] if show_trainable else [])
-    positions = positions or ([0.45, 0.84, 1.0] if not show_trainable else [0.4, 0.72, 0.9, 1.0])
+    connected = hasattr(model, "nodes")
+    line_length = line_length or (108 if connected else 88)
+    headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if connected else [])
+    headers += ["Trainable"] if show_trainable else []
+    default = {(False, False): [0.45, 0.84, 1.0], (False, True): [0.4, 0.72, 0.9, 1.0],
+               (True, False): [0.3, 0.6, 0.7, 1.0], (True, True): [0.28, 0.52, 0.62, 0.9, 1.0]}
+    positions = positions or default[(connected, show_trainable)]
     inner = line_length - len(headers) - 1  # the width left once the borders are drawn
     edges = [round(inner * p) if p <= 1 else int(p) for p in positions]
     widths = [edge - start for start, edge in zip([0] + edges[:-1], edges)]
     widths = [max(w, len(h) + 2) for w, h in zip(widths, headers)]
-    rows = _rows(model, expand_nested, show_trainable)
+    rows = _rows(model, expand_nested, show_trainable, connected)
     if layer_range is not None:
         names = [layer.name for layer in model.layers]
         first, last = (names.index(name) for name in layer_range)
         rows = rows[first:last + 1]
 
-    def line(cells, right_aligned=(2,)):
+    def lines(cells, right_aligned=(2,)):
+        parts = [str(cell).split("\n") for cell in cells]
         out = []
-        for i, (cell, width) in enumerate(zip(cells, widths)):
-            text = str(cell)[: width - 2]
-            out.append(f" {text:>{width - 2}} " if i in right_aligned else f" {text:<{width - 2}} ")
+        for k in range(max(len(p) for p in parts)):
+            texts = []
+            for i, (part, width) in enumerate(zip(parts, widths)):
+                text = (part[k] if k < len(part) else "")[: width - 2]
+                texts.append(f" {text:>{width - 2}} " if i in right_aligned
+                             else f" {text:<{width - 2}} ")
+            out.append(texts)
         return out
 
     def rule(left, middle, right, fill):
         return left + middle.join(fill * w for w in widths) + right
 
-    text = [f'Model: "{model.name}"',
-            rule("┏", "┳", "┓", "━"),
-            "┃" + "┃".join(line(headers)) + "┃",
-            rule("┡", "╇", "┩", "━")]
+    text = [f'Model: "{model.name}"', rule("┏", "┳", "┓", "━")]
+    text += ["┃" + "┃".join(cells) + "┃" for cells in lines(headers)]
+    text.append(rule("┡", "╇", "┩", "━"))
     for i, row in enumerate(rows):
-        text.append("│" + "│".join(line(row)) + "│")
+        text += ["│" + "│".join(cells) + "│" for cells in lines(row)]
         if i < len(rows) - 1:
             text.append(rule("├", "┼", "┤", "─"))
     text.append(rule("└", "┴", "┘", "─"))

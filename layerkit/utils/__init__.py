@@ -4,8 +4,9 @@ import numpy as np
 
 from layerkit.backend import set_random_seed
 from layerkit.utils.gradient_check import check_gradients, relative_error
+from layerkit.utils.trace import trace
 
-__all__ = ["set_random_seed", "check_gradients", "relative_error", "to_categorical"]
+__all__ = ["set_random_seed", "check_gradients", "relative_error", "to_categorical", "trace"]
 
 
 def to_categorical(x, num_classes=None):

@@ -38,22 +38,23 @@ def float64_weights(model):
     originals = [getattr(layer, name) for layer, name in slots]
     layers = [model, *_all_layers(model)]
     dtypes = [layer.dtype for layer in layers]
-    loss_dtype = getattr(model.loss, "dtype", None)
+    losses = [loss for loss in model._compiled_loss.losses if loss is not None]
+    loss_dtypes = [loss.dtype for loss in losses]
     try:
         for (layer, name), value in zip(slots, originals):
             setattr(layer, name, value.astype(np.float64))
         for layer in layers:
             layer.dtype = "float64"
-        if model.loss is not None:
-            model.loss.dtype = None
+        for loss in losses:
+            loss.dtype = None
         yield
     finally:
         for (layer, name), value in zip(slots, originals):
             setattr(layer, name, value)
         for layer, dtype in zip(layers, dtypes):
             layer.dtype = dtype
-        if model.loss is not None:
-            model.loss.dtype = loss_dtype
+        for loss, dtype in zip(losses, loss_dtypes):
+            loss.dtype = dtype
 
 
 def _numeric_gradient(loss_at, array, epsilon, entries):

@@ -120,7 +120,7 @@ class Functional(Model):
 
     @property
     def input_dtype(self):
-        return self.inputs[0].dtype
+        return self.inputs[0].node.layer.dtype
 
     def build(self, input_shape=None):
         self.built = True

@@ -40,6 +40,7 @@ def atomic_write(path):
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                dir=folder)
     os.close(fd)
+    os.chmod(tmp, _mode_for(path))
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
@@ -51,6 +52,16 @@ def atomic_write(path):
             os.remove(tmp)
         raise
     _fsync_folder(folder)
+
+
+def _mode_for(path):
+    """The old file's permissions, else what a plain ``open(path, "w")`` would give."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_folder(folder):

@@ -30,7 +30,7 @@ def open_for_reading(filepath, what="weights"):
     try:
         _refuse_links(handle, filepath)
         yield handle
-    except (OSError, KeyError, RuntimeError) as error:
+    except (OSError, RuntimeError) as error:
         raise ValueError(f"Cannot load {what} from {filepath!r}: the HDF5 file is truncated "
                          f"or corrupt ({error}).") from None
     finally:

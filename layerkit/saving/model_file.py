@@ -109,6 +109,9 @@ def save_model(model, filepath, overwrite=True):
 
 def _read_config(handle, filepath):
     attrs = handle.attrs
+    if "layerkit_format_version" not in attrs and "keras_version" in attrs:
+        raise ValueError(f"{filepath!r} is a Keras model file, not a layerkit model file: layerkit does not "
+                         "read its config. Build the model in layerkit and use `model.load_weights()`.")
     if "layerkit_format_version" not in attrs or "model_config" not in attrs:
         raise ValueError(f"{filepath!r} is not a layerkit model file (no model config); for a "
                          "weights file use `model.load_weights()`.")
@@ -117,8 +120,11 @@ def _read_config(handle, filepath):
         raise ValueError(f"{filepath!r} has model-file format version {version}; this layerkit "
                          f"({layerkit.__version__}) reads version {FORMAT_VERSION}.")
     training = attrs.get("training_config")
-    return (json.loads(as_text(attrs["model_config"])),
-            None if training is None else json.loads(as_text(training)))
+    try:
+        return (json.loads(as_text(attrs["model_config"])),
+                None if training is None else json.loads(as_text(training)))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"The model config in {filepath!r} is not valid JSON: {error}") from None
 
 
 def _compile_from(model, training):
@@ -159,7 +165,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with registry.custom_object_scope(custom_objects), open_for_reading(filepath, "a model") \
             as handle:
         config, training = _read_config(handle, filepath)
-        model = layers.deserialize(config, custom_objects)
+        try:
+            model = layers.deserialize(config, custom_objects)
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"The model config in {filepath!r} is invalid: "
+                             f"{type(error).__name__}: {error}") from None
         if not model.built:
             raise ValueError(f"The model in {filepath!r} has no input shape and cannot be built.")
         found, problems = read_native(handle["model_weights"], model, "/model_weights")

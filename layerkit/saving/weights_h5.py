@@ -117,6 +117,8 @@ def read_legacy(handle, model, where):
     names = _string_list(root.attrs, "layer_names")
     saved = []
     for name in names:
+        if name not in root:
+            return {}, [(None, f"The file lists layer {name!r} but has no group for it.")]
         weight_names = _string_list(root[name].attrs, "weight_names")
         if weight_names:
             saved.append((name, [read_dataset(root[name], w, where) for w in weight_names]))
@@ -156,7 +158,7 @@ def _string_list(attrs, key):
 
 def assign(model, found, problems, filepath, skip_mismatch):
     """Write the arrays read into the model, all at once, or raise and change nothing."""
-    if problems and not skip_mismatch:
+    if problems and (not skip_mismatch or any(layer is None for layer, _ in problems)):
         details = "\n".join(f"- {message}" for _, message in problems)
         raise ValueError(f"Could not load weights from {filepath!r} into model {model.name!r}; "
                          f"nothing was changed. {len(problems)} problem(s):\n{details}")

@@ -120,3 +120,58 @@ def class_weight_to_sample_weight(class_weight, y):
     if missing:
         raise ValueError(f"`class_weight` has no weight for classes {sorted(missing)}.")
     return np.array([class_weight[label] for label in labels.tolist()], dtype=np.float64)
+
+
+def by_name(model, values, names, what, caller):
+    """One entry per name from an array (one name), a list, or a dict by name."""
+    kind = "inputs" if what == "x" else "outputs"
+    if isinstance(values, dict):
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise ValueError(f"`{what}` of {caller}() has keys {unknown}, but the model's "
+                             f"{kind} are {names}.")
+        return [values.get(name) for name in names]
+    if len(names) == 1:
+        return [values]
+    if not isinstance(values, (list, tuple)) or len(values) != len(names):
+        raise ValueError(f"Model {model.name!r} has {len(names)} {kind} {names}: `{what}` of "
+                         f"{caller}() must be a list of {len(names)} arrays or a dict.")
+    return list(values)
+
+
+def check_inputs(model, x, caller):
+    """The model's inputs as a list of numeric arrays (one per input), or a clear error."""
+    names = model.input_names
+    xs = by_name(model, x, names, "x", caller)
+    labels = ["x"] if len(names) == 1 else [f"x[{name!r}]" for name in names]
+    return [as_numeric(label, value, caller) for label, value in zip(labels, xs)]
+
+
+def check_data(model, x, y, sample_weight, caller, class_weight=None):
+    """Everything ``fit``/``evaluate`` are given, checked before anything changes.
+
+    Returns the inputs (in the model's dtype), the targets (standardized by
+    each output's loss) and the per-sample weights.
+    """
+    xs = check_inputs(model, x, caller)
+    names, losses = model.output_names, model._compiled_loss.losses
+    ys = by_name(model, y, names, "y", caller)
+    labels = ["y"] if len(names) == 1 else [f"y[{name!r}]" for name in names]
+    ys = [None if (value is None and loss is None) else as_numeric(label, value, caller)
+          for label, value, loss in zip(labels, ys, losses)]
+    if sample_weight is not None:
+        sample_weight = as_numeric("sample_weight", sample_weight, caller)
+        if sample_weight.ndim != 1 or (sample_weight < 0).any():
+            raise ValueError(f"`sample_weight` of {caller}() must be a 1-D array of "
+                             f"non-negative weights. Received shape {sample_weight.shape}.")
+    x_labels = ["x"] if len(xs) == 1 else model.input_names
+    check_same_length({**dict(zip(x_labels, xs)), **dict(zip(labels, ys)),
+                       "sample_weight": sample_weight}, caller)
+    output_shapes = model.check_input(xs, caller)
+    ys = model._compiled_loss.validate_targets(ys, output_shapes, model.input_dtype)
+    if class_weight is not None:
+        if len(ys) != 1:
+            raise ValueError("`class_weight` is only supported for models with one output.")
+        weights = class_weight_to_sample_weight(class_weight, ys[0])
+        sample_weight = weights if sample_weight is None else weights * sample_weight
+    return [a.astype(model.input_dtype, copy=False) for a in xs], ys, sample_weight

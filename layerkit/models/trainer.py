@@ -173,51 +173,12 @@ class Trainer:
         return loss
 
     # ------------------------------------------------------------------ data
-    def _named(self, values, names, what, caller, required=True):
-        """One entry per name from an array (one name), a list, or a dict by name."""
-        if isinstance(values, dict):
-            unknown = sorted(set(values) - set(names))
-            if unknown:
-                raise ValueError(f"`{what}` of {caller}() has keys {unknown}, but the model's "
-                                 f"{what == 'x' and 'inputs' or 'outputs'} are {names}.")
-            return [values.get(name) for name in names]
-        if len(names) == 1:
-            return [values]
-        if not isinstance(values, (list, tuple)) or len(values) != len(names):
-            raise ValueError(f"Model {self.name!r} has {len(names)} "
-                             f"{'inputs' if what == 'x' else 'outputs'} {names}: `{what}` of "
-                             f"{caller}() must be a list of {len(names)} arrays or a dict.")
-        return list(values)
-
     def _check_inputs(self, x, caller):
-        names = self.input_names
-        xs = self._named(x, names, "x", caller)
-        labels = ["x"] if len(names) == 1 else [f"x[{name!r}]" for name in names]
-        return [data.as_numeric(label, value, caller) for label, value in zip(labels, xs)]
+        return data.check_inputs(self, x, caller)
 
     def _check_data(self, x, y, sample_weight, caller, class_weight=None):
         """Validated lists (inputs in the model's dtype, targets standardized by their losses)."""
-        xs = self._check_inputs(x, caller)
-        names = self.output_names
-        ys = self._named(y, names, "y", caller)
-        labels = ["y"] if len(names) == 1 else [f"y[{name!r}]" for name in names]
-        ys = [None if (value is None and loss is None) else data.as_numeric(label, value, caller)
-              for label, value, loss in zip(labels, ys, self._compiled_loss.losses)]
-        if sample_weight is not None:
-            sample_weight = data.as_numeric("sample_weight", sample_weight, caller)
-            if sample_weight.ndim != 1 or (sample_weight < 0).any():
-                raise ValueError(f"`sample_weight` of {caller}() must be a 1-D array of "
-                                 f"non-negative weights. Received shape {sample_weight.shape}.")
-        data.check_same_length({**dict(zip(["x"] if len(xs) == 1 else self.input_names, xs)),
-                                **dict(zip(labels, ys)), "sample_weight": sample_weight}, caller)
-        output_shapes = self.check_input(xs, caller)
-        ys = self._compiled_loss.validate_targets(ys, output_shapes, self.input_dtype)
-        if class_weight is not None:
-            if len(ys) != 1:
-                raise ValueError("`class_weight` is only supported for models with one output.")
-            weights = data.class_weight_to_sample_weight(class_weight, ys[0])
-            sample_weight = weights if sample_weight is None else weights * sample_weight
-        return [a.astype(self.input_dtype, copy=False) for a in xs], ys, sample_weight
+        return data.check_data(self, x, y, sample_weight, caller, class_weight)
 
     def _ensure_built(self, xs):
         if not self.built:

@@ -142,18 +142,25 @@ class Trainer:
         return loss
 
     def _apply_if_finite(self, grads):
-        """Let the optimizer update the weights; put them back if any became inf or NaN."""
+        """Let the optimizer update the weights; undo the step if any became inf or NaN.
+
+        The weights and the optimizer's state are copied first (into buffers kept
+        across steps), so that an undone step leaves both exactly as they were.
+        """
         weights = self.trainable_weights
-        saved = getattr(self, "_saved_weights", None)
-        if saved is None or len(saved) != len(weights) or any(
-                s.shape != w.shape or s.dtype != w.dtype for s, w in zip(saved, weights)):
-            saved = self._saved_weights = [np.empty_like(w) for w in weights]
-        for copy, weight in zip(saved, weights):
-            np.copyto(copy, weight)
+        if not self.optimizer.built:
+            self.optimizer.build(weights)
+        state = weights + self.optimizer._slots()
+        saved = getattr(self, "_saved_state", None)
+        if saved is None or len(saved) != len(state) or any(
+                s.shape != w.shape or s.dtype != w.dtype for s, w in zip(saved, state)):
+            saved = self._saved_state = [np.empty_like(w) for w in state]
+        for copy, value in zip(saved, state):
+            np.copyto(copy, value)
         self.optimizer.apply(grads, weights, clip=False)
-        if not all(np.isfinite(np.sum(w)) for w in weights):
-            for copy, weight in zip(saved, weights):
-                np.copyto(weight, copy)
+        if not all(np.isfinite(w).all() for w in weights):
+            for copy, value in zip(saved, state):
+                np.copyto(value, copy)
             self.optimizer.iterations -= 1  # the step did not happen
             self._stop_on_non_finite("a gradient or an updated weight is not finite")
 
@@ -278,14 +285,13 @@ class Trainer:
             train, held_out = data.split_validation([*xs, *ys, sample_weight], validation_split)
             xs, ys, sample_weight = train[:len(xs)], train[len(xs):-1], train[-1]
             validation = held_out[:len(xs)], held_out[len(xs):-1], held_out[-1]
-        self._ensure_built(xs)
-
         n = len(xs[0])
         steps = math.ceil(n / batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, steps_per_epoch)
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                  model=self, verbose=verbose, epochs=epochs, steps=steps)
+        self._ensure_built(xs)
         batch_logs = callbacks.wants_batch_logs("on_train_batch_end")
         self.stop_training = False
         callbacks.on_train_begin()
@@ -448,11 +454,13 @@ class Trainer:
         return logs if return_dict else _flatten(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """Loss (and metrics) on exactly this batch, without training."""
+        """Loss (and metrics) on exactly this batch, without training.
+
+        Metrics accumulate across calls until :meth:`reset_metrics`, as in Keras.
+        """
         self._require_compiled("test_on_batch")
         xs, ys, sample_weight = self._check_data(x, y, sample_weight, "test_on_batch")
         self._ensure_built(xs)
-        self.reset_metrics()
         self.test_step(xs, ys, sample_weight)
         logs = self.get_metrics_result()
         return logs if return_dict else _flatten(logs)

@@ -1,0 +1,35 @@
+"""pytest set-up for the loaders' doctests (not part of the API; pytest alone loads it).
+
+The docstring examples read the real files. When ``LAYERKIT_DATA_DIR`` is unset
+and the reference folder ``../shared/datasets`` sits beside the repository,
+they read it from there (as the Makefile and ``.ci/run`` arrange); when a file
+is nowhere on this machine, the examples that need it are skipped rather than
+trying the network.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from _pytest.doctest import DoctestItem
+
+from layerkit.datasets import _files
+
+_REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+if not os.environ.get(_files.DATA_DIR_VARIABLE) and _REFERENCE.is_dir():
+    os.environ[_files.DATA_DIR_VARIABLE] = str(_REFERENCE)
+
+
+def _available(remote):
+    folders = [_files.data_dir(), _files.cache_dir()]
+    return any(folder is not None and (folder / remote.name).is_file() for folder in folders)
+
+
+def pytest_runtest_setup(item):
+    if not isinstance(item, DoctestItem):
+        return
+    module = getattr(item.dtest, "globs", {})
+    remotes = [value for value in module.values() if isinstance(value, _files.RemoteFile)]
+    if remotes and "load_" in item.name and not all(_available(r) for r in remotes
+                                                    if r.name != "boston_housing.npz"):
+        pytest.skip("the data file is not on this machine (set LAYERKIT_DATA_DIR)")

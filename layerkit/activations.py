@@ -51,17 +51,18 @@ def _linear_backward(grad_output, x, y):
 def sigmoid(x):
     """Logistic sigmoid, ``f(x) = 1 / (1 + exp(-x))``.
 
-    Computed from ``exp(-|x|)``, which never overflows: ``1 / (1 + e)`` for
-    x >= 0 and ``e / (1 + e)`` for x < 0.
+    Computed as ``(1 + tanh(x / 2)) / 2`` (the same function), which never
+    overflows, as Chainer does.
 
     Example
     -------
     >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
     array([0. , 0.5, 1. ])
     """
-    x = np.asarray(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, e) / (1 + e)
+    y = np.tanh(np.multiply(x, 0.5))
+    y += 1
+    y *= 0.5
+    return y
 
 
 @_backward_of(sigmoid)

@@ -10,7 +10,7 @@ engine asks ``loss.fuses_with(activation)`` and then calls
 import numpy as np
 
 from layerkit import activations, backend
-from layerkit.losses.loss import Loss
+from layerkit.losses.loss import Loss, per_sample, reduce
 
 
 def _bce_from_logits(y, z):
@@ -99,7 +99,7 @@ class BinaryCrossentropy(Loss):
         y = self._smooth(y_true)
         values = np.mean(_bce_from_logits(y, z), axis=-1)
         scale = self._scale(values, sample_weight)
-        return np.sum(values * scale), (a - y) * (scale[..., None] / z.shape[-1])
+        return reduce(values, scale), (a - y) * (per_sample(scale) / z.shape[-1])
 
     def validate_targets(self, y_true, output_shape, dtype=None):
         y_true = super().validate_targets(y_true, output_shape, dtype)
@@ -202,7 +202,7 @@ class CategoricalCrossentropy(Loss):
         y = self._smooth(y_true)
         values = -np.sum(y * activations.log_softmax(z), axis=-1)
         scale = self._scale(values, sample_weight)
-        return np.sum(values * scale), (a - y) * scale[..., None]
+        return reduce(values, scale), (a - y) * per_sample(scale)
 
     def validate_targets(self, y_true, output_shape, dtype=None):
         y_true = super().validate_targets(y_true, output_shape, dtype)
@@ -300,7 +300,7 @@ class SparseCategoricalCrossentropy(Loss):
         values = -np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
         scale = self._scale(values, sample_weight)
         grad = a - self._one_hot(labels, z)
-        return np.sum(values * scale), grad * scale[..., None]
+        return reduce(values, scale), grad * per_sample(scale)
 
     def validate_targets(self, y_true, output_shape, dtype=None):
         y_true = np.asarray(y_true)

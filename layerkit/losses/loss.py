@@ -80,7 +80,7 @@ class Loss:
         values = self.call(y_true, y_pred)
         if self.reduction in ("none", None):
             return values if sample_weight is None else values * sample_weight
-        return np.sum(values * self._scale(values, sample_weight))
+        return reduce(values, self._scale(values, sample_weight))
 
     def gradient(self, y_true, y_pred, sample_weight=None):
         """Gradient of the reduced loss with respect to ``y_pred``.
@@ -97,7 +97,7 @@ class Loss:
         y_true, y_pred, sample_weight = self._prepare(y_true, y_pred, sample_weight)
         values = self.call(y_true, y_pred)
         scale = self._scale(values, sample_weight)
-        return np.sum(values * scale), self.backward(y_true, y_pred) * scale[..., None]
+        return reduce(values, scale), self.backward(y_true, y_pred) * per_sample(scale)
 
     def fuses_with(self, activation):
         """Whether ``activation`` is this loss's fused partner (sigmoid + BCE, softmax + CE)."""
@@ -139,9 +139,9 @@ class Loss:
     def _prepare(self, y_true, y_pred, sample_weight):
         """Arrays in the compute dtype, y_true the rank of y_pred, weights broadcastable."""
         y_pred = np.asarray(y_pred)
-        dtype = self.dtype or (y_pred.dtype.name if backend.is_float_dtype(y_pred.dtype)
-                               else backend.floatx())
-        y_pred = y_pred.astype(dtype, copy=False)
+        dtype = self.dtype or (y_pred.dtype if y_pred.dtype.kind == "f" else backend.floatx())
+        if y_pred.dtype != dtype:
+            y_pred = y_pred.astype(dtype)
         y_true = self._standardize_targets(np.asarray(y_true), y_pred, dtype)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=dtype)
@@ -157,17 +157,32 @@ class Loss:
                 f"Loss {self.name!r}: `y_true` and `y_pred` must have the same shape. "
                 f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
             )
-        return y_true.astype(dtype, copy=False)
+        return y_true if y_true.dtype == dtype else y_true.astype(dtype)
 
     def _scale(self, values, sample_weight):
-        """The factor each sample's value is multiplied by in the reduced loss."""
-        weights = np.ones_like(values) if sample_weight is None else np.broadcast_to(
-            sample_weight, values.shape)
+        """The factor each sample's value is multiplied by in the reduced loss.
+
+        A float when every sample counts the same (1/N, or 1 for ``"sum"``), else
+        an array shaped like ``values``.
+        """
+        if sample_weight is None:
+            return 1.0 if self.reduction == "sum" else 1.0 / max(values.size, 1)
+        weights = np.broadcast_to(sample_weight, values.shape)
         if self.reduction == "sum":
             return weights
-        if self.reduction == "mean_with_sample_weight" and sample_weight is not None:
+        if self.reduction == "mean_with_sample_weight":
             return weights / max(float(weights.sum()), np.finfo(values.dtype).tiny)
         return weights / max(values.size, 1)
+
+
+def reduce(values, scale):
+    """``sum(scale * values)``, the reduced loss."""
+    return values.sum() * scale if isinstance(scale, float) else np.sum(values * scale)
+
+
+def per_sample(scale):
+    """``scale`` shaped to multiply a gradient (one more axis than the values)."""
+    return scale if isinstance(scale, float) else scale[..., None]
 
 
 class LossFunctionWrapper(Loss):

@@ -125,6 +125,11 @@ class Mean(Metric):
         self.reset_state()
 
     def update_state(self, values, sample_weight=None):
+        if isinstance(values, float) and (sample_weight is None or isinstance(sample_weight, int)):
+            weight = 1 if sample_weight is None else sample_weight  # the loss, once a step
+            self.total += values * weight
+            self.count += weight
+            return
         values = np.asarray(values, dtype=np.float64)
         if sample_weight is None:
             self.total += float(values.sum())

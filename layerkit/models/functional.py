@@ -155,7 +155,7 @@ class Functional(Model):
             values[id(node.output)] = layer.forward(args if node.takes_list else args[0],
                                                     training=training)
             if id(layer) in self._shared:
-                self._caches[id(node)] = _snapshot(layer)
+                self._caches[id(node)] = [_snapshot(m) for m in _members(layer)]
         return [values[id(t)] for t in self.outputs]
 
     def backward_all(self, grads, from_z):
@@ -175,18 +175,21 @@ class Functional(Model):
                 at_z, grad = False, grad_of.pop((id(node.output), False), None)
             if grad is None:
                 continue  # this node does not reach the loss
-            if id(layer) in self._shared:
-                _restore(layer, self._caches[id(node)])
+            shared = id(layer) in self._shared
+            if shared:
+                for member, cache in zip(_members(layer), self._caches[id(node)]):
+                    _restore(member, cache)
             grad_in = layer.backward_from_z(grad) if at_z else layer.backward(grad)
-            if id(layer) in self._shared:
-                _accumulate(totals.setdefault(id(layer), {}), layer.grads)
+            if shared:
+                for member in _members(layer):
+                    _accumulate(totals.setdefault(id(member), (member, {}))[1], member.grads)
             grad_in = grad_in if node.takes_list else [grad_in]
             for tensor, g in zip(node.inbound, grad_in):
                 key = (id(tensor), False)
                 grad_of[key] = g if key not in grad_of else grad_of[key] + g
+        for member, summed in totals.values():
+            member.grads = summed
         for layer in self._layers:
-            if id(layer) in totals:
-                layer.grads = totals[id(layer)]
             for name in layer.weight_names:  # layers that do not reach the loss
                 if name not in layer.grads:
                     layer.grads[name] = 0 * getattr(layer, name)
@@ -195,16 +198,13 @@ class Functional(Model):
     # -------------------------------------------------------------- config
     def get_config(self):
         def ref(tensor):
-            return [tensor.node.layer.name, tensor.node.node_index, 0]
+            return [tensor.node.layer.name, tensor.node.node_index]
 
-        layer_configs = []
-        for layer in self._layers:
-            calls = sorted((n for n in self._nodes if n.layer is layer and not n.is_input),
-                           key=lambda n: n.node_index)
-            inbound = [[ref(t) for t in node.inbound] + [node.takes_list] for node in calls]
-            layer_configs.append({**layers_module.serialize(layer), "name": layer.name,
-                                  "inbound_nodes": inbound})
-        return {"name": self.name, "trainable": self.trainable, "layers": layer_configs,
+        calls = sorted((n for n in self._nodes if not n.is_input), key=lambda n: n.index)
+        return {"name": self.name, "trainable": self.trainable,
+                "layers": [layers_module.serialize(layer) for layer in self._layers],
+                "nodes": [[node.layer.name, [ref(t) for t in node.inbound], node.takes_list]
+                          for node in calls],
                 "input_layers": [ref(t) for t in self.inputs],
                 "output_layers": [ref(t) for t in self.outputs],
                 "input_names": self._input_names, "output_keys": self._output_keys,
@@ -212,34 +212,28 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        made, outputs_of = {}, {}
+        """Rebuild the graph by replaying its layer calls in their original order.
+
+        Replaying in creation order gives every node the same place in Kahn's
+        order as before, so the layers and weights come back in the same order.
+        """
+        made, outputs_of, calls = {}, {}, {}
         for entry in config["layers"]:
-            layer = layers_module.deserialize({"class_name": entry["class_name"],
-                                              "config": entry["config"]}, custom_objects)
-            made[entry["name"]] = layer
+            layer = layers_module.deserialize(entry, custom_objects)
+            made[layer.name] = layer
             if isinstance(layer, InputLayer):
-                outputs_of[(entry["name"], 0)] = layer.output
-        calls = {entry["name"]: list(entry["inbound_nodes"]) for entry in config["layers"]}
-        made_calls = dict.fromkeys(calls, 0)
-        progress = True
-        while progress:  # call each layer, in its own call order, once its inputs exist
-            progress = False
-            for name, layer_calls in calls.items():
-                while made_calls[name] < len(layer_calls):
-                    call = layer_calls[made_calls[name]]
-                    refs, takes_list = call[:-1], call[-1]
-                    if not all((ref[0], ref[1]) in outputs_of for ref in refs):
-                        break
-                    tensors = [outputs_of[(ref[0], ref[1])] for ref in refs]
-                    outputs_of[(name, made_calls[name])] = made[name](
-                        tensors if takes_list else tensors[0])
-                    made_calls[name] += 1
-                    progress = True
-        if any(made_calls[name] < len(c) for name, c in calls.items()):
-            raise ValueError("The model config's graph refers to layer outputs that do not exist.")
+                outputs_of[(layer.name, 0)] = layer.output
+        for name, refs, takes_list in config["nodes"]:
+            if name not in made or any(tuple(ref) not in outputs_of for ref in refs):
+                raise ValueError(f"The model config calls layer {name!r} on tensors that do not "
+                                 "exist (yet): the config is corrupt.")
+            tensors = [outputs_of[tuple(ref)] for ref in refs]
+            index = calls.get(name, 0)
+            calls[name] = index + 1
+            outputs_of[(name, index)] = made[name](tensors if takes_list else tensors[0])
 
         def structure(refs, keys):
-            tensors = [outputs_of[(ref[0], ref[1])] for ref in refs]
+            tensors = [outputs_of[tuple(ref)] for ref in refs]
             return dict(zip(keys, tensors)) if keys else tensors
 
         inputs = structure(config["input_layers"], config.get("input_names"))
@@ -250,6 +244,14 @@ class Functional(Model):
             inputs = inputs[0]
         return cls(inputs, outputs, name=config.get("name"),
                    trainable=config.get("trainable", True))
+
+
+def _members(layer):
+    """A layer, and every layer inside it when it is a model."""
+    members = [layer]
+    for inner in getattr(layer, "layers", []):
+        members.extend(_members(inner))
+    return members
 
 
 def _snapshot(layer):

@@ -15,6 +15,10 @@ def _describe(node):
 
 def collect_nodes(inputs, outputs):
     """Every node that the outputs depend on; a ValueError if it needs an input not given."""
+    for tensor in inputs:
+        if not tensor.node.is_input:
+            raise ValueError(f"Model inputs must come from Input(); {tensor.name!r} is the "
+                             f"output of layer {_describe(tensor.node)}.")
     given = {id(t.node) for t in inputs}
     nodes, consumer_of, stack = {}, {}, [(t.node, None) for t in outputs]
     while stack:
@@ -32,10 +36,6 @@ def collect_nodes(inputs, outputs):
                 f"among the model's inputs {[t.node.layer.name for t in inputs]}. Pass it in "
                 "Model(inputs=...).")
         stack.extend((t.node, node) for t in node.inbound)
-    for tensor in inputs:
-        if not tensor.node.is_input:
-            raise ValueError(f"Model inputs must come from Input(); {tensor.name!r} is the "
-                             f"output of layer {_describe(tensor.node)}.")
     return list(nodes.values())
 
 

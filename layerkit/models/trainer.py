@@ -22,6 +22,7 @@ from layerkit import backend, optimizers
 from layerkit.callbacks import CallbackList, History
 from layerkit.models import data
 from layerkit.models.compile_utils import CompiledLoss, CompiledMetrics
+from layerkit.models.training_state import TrainingState
 
 
 class Trainer:
@@ -132,35 +133,33 @@ class Trainer:
         training stops with a warning and the weights stay those of the last
         finite step.
         """
+        state = self._training_state()
         loss, values, y_preds, _ = self._forward_backward(xs, ys, sample_weight)  # 1. compute
-        grads = self.transform_gradients(self.gradients)                            # 2. transform
+        grads = self.transform_gradients(state.gradients())                         # 2. transform
         if math.isfinite(loss):
-            self._apply_if_finite(grads)                                            # 3. apply
+            self._apply_if_finite(state, grads)                                     # 3. apply
         else:
             self._stop_on_non_finite(f"the loss is {loss}")
         self._compiled_metrics.update(loss, values, ys, y_preds, sample_weight, len(xs[0]))
         return loss
 
-    def _apply_if_finite(self, grads):
+    def _training_state(self):
+        """The weights being trained and the buffers a step needs (kept while they fit)."""
+        state = getattr(self, "_state", None)
+        if state is None or not state.matches(self):
+            state = self._state = TrainingState(self)
+        return state
+
+    def _apply_if_finite(self, state, grads):
         """Let the optimizer update the weights; undo the step if any became inf or NaN.
 
         The weights and the optimizer's state are copied first (into buffers kept
         across steps), so that an undone step leaves both exactly as they were.
         """
-        weights = self.trainable_weights
-        if not self.optimizer.built:
-            self.optimizer.build(weights)
-        state = weights + self.optimizer._slots()
-        saved = getattr(self, "_saved_state", None)
-        if saved is None or len(saved) != len(state) or any(
-                s.shape != w.shape or s.dtype != w.dtype for s, w in zip(saved, state)):
-            saved = self._saved_state = [np.empty_like(w) for w in state]
-        for copy, value in zip(saved, state):
-            np.copyto(copy, value)
-        self.optimizer.apply(grads, weights, clip=False)
-        if not all(np.isfinite(w).all() for w in weights):
-            for copy, value in zip(saved, state):
-                np.copyto(value, copy)
+        state.save(self.optimizer)
+        self.optimizer.update(grads, state.weights)
+        if not state.all_finite():
+            state.restore()
             self.optimizer.iterations -= 1  # the step did not happen
             self._stop_on_non_finite("a gradient or an updated weight is not finite")
 

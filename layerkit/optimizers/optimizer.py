@@ -65,17 +65,17 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must implement update_step().")
 
     # -------------------------------------------------------------- public API
-    def apply(self, grads, trainable_variables, clip=True):
+    def apply(self, grads, trainable_variables):
         """One optimisation step: ``trainable_variables[i]`` moves along ``-grads[i]``.
+
+        The gradients are checked, clipped (``clipnorm``...), then passed to
+        :meth:`update`.
 
         Parameters
         ----------
         grads : list of ndarray
         trainable_variables : list of ndarray
             Updated in place; always pass them in the same order.
-        clip : bool
-            Apply this optimizer's clipping first (the training loop clips
-            beforehand, in its gradient-transform step, and passes False).
 
         Raises
         ------
@@ -88,13 +88,19 @@ class Optimizer:
         for g, v in zip(grads, variables):
             if np.shape(g) != np.shape(v):
                 raise ValueError(f"Gradient of shape {np.shape(g)} for a variable of shape {v.shape}.")
-        if not self.built:
-            self.build(variables)
-        elif len(variables) != self._variable_count:
+        if self.built and len(variables) != self._variable_count:
             raise ValueError(f"{self.name} was built for {self._variable_count} variables; "
                              f"received {len(variables)}.")
-        if clip:
-            grads = self.clip_gradients(grads)
+        self.update(self.clip_gradients(grads), variables)
+
+    def update(self, grads, variables):
+        """The update itself, without checks or clipping: the training loop's step 3.
+
+        ``variables[i] -= ...`` in place, by :meth:`update_step`, then
+        ``iterations`` counts the step.
+        """
+        if not self.built:
+            self.build(variables)
         learning_rate = self.current_learning_rate()
         for index, (g, v) in enumerate(zip(grads, variables)):
             if self.weight_decay:

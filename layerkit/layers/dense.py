@@ -101,6 +101,8 @@ class Dense(Layer):
         self.grads["kernel"] = X.T @ dZ_rows          # dW = Xᵀ · dZ
         if self.use_bias:
             self.grads["bias"] = dZ_rows.sum(axis=0)  # db = Σₙ dZ
+        if not self.input_gradient_needed:            # the first layer: nobody reads dX
+            return None
         return dZ @ self.kernel.T                     # dX = dZ · Wᵀ
 
     def get_config(self):

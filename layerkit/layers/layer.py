@@ -80,6 +80,9 @@ class Layer:
         self._weight_names = []
         self._non_trainable_names = set()
         self.inbound_nodes = []
+        # Set by the engine before backward: False when nothing reads this layer's dX
+        # (the first layer of a model during training), so that it may skip computing it.
+        self.input_gradient_needed = True
 
     # -------------------------------------------------------------- weights
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None,

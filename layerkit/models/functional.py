@@ -158,8 +158,12 @@ class Functional(Model):
                 self._caches[id(node)] = [_snapshot(m) for m in _members(layer)]
         return [values[id(t)] for t in self.outputs]
 
-    def backward_all(self, grads, from_z):
-        """Reverse topological order: sum gradients at fan-out, accumulate shared layers'."""
+    def backward_all(self, grads, from_z, input_gradients=True):
+        """Reverse topological order: sum gradients at fan-out, accumulate shared layers'.
+
+        With ``input_gradients=False``, layers fed only by the model's inputs may
+        skip their dX.
+        """
         grad_of = {}
         for tensor, grad, at_z in zip(self.outputs, grads, from_z):
             if grad is not None:
@@ -175,6 +179,8 @@ class Functional(Model):
                 at_z, grad = False, grad_of.pop((id(node.output), False), None)
             if grad is None:
                 continue  # this node does not reach the loss
+            layer.input_gradient_needed = input_gradients or not all(
+                t.node.is_input for t in node.inbound)
             shared = id(layer) in self._shared
             if shared:
                 for member, cache in zip(_members(layer), self._caches[id(node)]):
@@ -185,6 +191,8 @@ class Functional(Model):
                     _accumulate(totals.setdefault(id(member), (member, {}))[1], member.grads)
             grad_in = grad_in if node.takes_list else [grad_in]
             for tensor, g in zip(node.inbound, grad_in):
+                if g is None:
+                    continue
                 key = (id(tensor), False)
                 grad_of[key] = g if key not in grad_of else grad_of[key] + g
         for member, summed in totals.values():

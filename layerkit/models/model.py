@@ -79,9 +79,9 @@ class Model(Trainer, Layer):
         """Forward for a list of inputs; returns a list of outputs."""
         return [self.forward(xs[0], training=training)]
 
-    def backward_all(self, grads, from_z):
-        """Backward from a gradient per output; returns a gradient per input."""
-        return [self.backward(grads[0], from_z=from_z[0])]
+    def backward_all(self, grads, from_z, input_gradients=True):
+        """Backward from a gradient per output; returns a gradient per input (None if skipped)."""
+        return [self.backward(grads[0], from_z=from_z[0], input_gradient=input_gradients)]
 
     @property
     def input_dtype(self):

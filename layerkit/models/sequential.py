@@ -138,9 +138,18 @@ class Sequential(Model):
             x = layer.forward(x, training=training)
         return x
 
-    def backward(self, grad_output, from_z=False):
-        """Run every layer's backward in reverse; ``from_z``: the gradient is at the last Z."""
+    def backward(self, grad_output, from_z=False, input_gradient=None):
+        """Run every layer's backward in reverse; ``from_z``: the gradient is at the last Z.
+
+        With ``input_gradient=False`` the first layer may skip dX (and None is
+        returned); by default, as this model's own ``input_gradient_needed`` says.
+        """
+        if input_gradient is None:
+            input_gradient = self.input_gradient_needed
         layers = self._layers
+        for layer in layers:
+            layer.input_gradient_needed = True
+        layers[0].input_gradient_needed = input_gradient
         if from_z:
             grad_output = layers[-1].backward_from_z(grad_output)
             layers = layers[:-1]

@@ -112,15 +112,16 @@ class Trainer:
         return self._compiled_metrics.result()
 
     # ------------------------------------------------------------------ one step
-    def _forward_backward(self, xs, ys, sample_weight=None):
+    def _forward_backward(self, xs, ys, sample_weight=None, input_gradients=False):
         """Forward, loss, backward: every layer's ``grads`` filled.
 
-        Returns ``(total loss, per-output losses, outputs, input gradients)``.
+        Returns ``(total loss, per-output losses, outputs, input gradients)``; the
+        input gradients are None unless asked for (the first layer skips its dX).
         """
         y_preds = self.forward_all(xs, training=True)
         total, values, grads, from_z = self._compiled_loss.value_and_gradients(
             self, ys, y_preds, sample_weight)
-        return total, values, y_preds, self.backward_all(grads, from_z)
+        return total, values, y_preds, self.backward_all(grads, from_z, input_gradients)
 
     def transform_gradients(self, grads):
         """Step 2 of a training step: the optimizer's clipping (and, later, an all-reduce)."""
@@ -498,7 +499,8 @@ class Trainer:
         self._require_compiled("compute_gradients")
         xs, ys, sample_weight = self._check_data(x, y, sample_weight, "compute_gradients")
         self._ensure_built(xs)
-        _, _, _, input_grads = self._forward_backward(xs, ys, sample_weight)
+        _, _, _, input_grads = self._forward_backward(xs, ys, sample_weight,
+                                                      input_gradients=wrt_inputs)
         grads = [np.array(layer.grads[name], copy=True) if name in layer.grads
                  else np.zeros_like(getattr(layer, name))
                  for layer, name in self.weight_slots()]

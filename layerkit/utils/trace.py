@@ -14,6 +14,8 @@ import numpy as np
 
 def describe(value):
     """``"(4, 10) mean=+0.512 std=0.210 min=-0.9 max=+1.3"``, or one per array of a list."""
+    if value is None:
+        return "not computed (nothing reads it)"
     if isinstance(value, (list, tuple)):
         return " | ".join(describe(v) for v in value)
     value = np.asarray(value)

@@ -8,10 +8,13 @@ Example
 >>> model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
 """
 
+import importlib
+
 from layerkit import (
     activations,
     backend,
     callbacks,
+    datasets,
     initializers,
     layers,
     losses,
@@ -26,6 +29,13 @@ from layerkit.models import Model, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks",
-           "initializers", "layers", "losses", "metrics", "models", "optimizers", "saving",
-           "utils", "__version__"]
+__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
+           "initializers", "layers", "losses", "metrics", "models", "optimizers", "plotting",
+           "saving", "utils", "__version__"]
+
+
+def __getattr__(name):
+    """``layerkit.plotting`` is imported on first use: matplotlib is slow to import."""
+    if name == "plotting":
+        return importlib.import_module("layerkit.plotting")
+    raise AttributeError(f"module 'layerkit' has no attribute {name!r}")

@@ -7,6 +7,9 @@ course "Neural Networks and Deep Learning" (deeplearning.ai): 209 training and
 teaching; no licence of its own is stated.
 """
 
+import os
+from pathlib import Path
+
 import h5py
 import numpy as np
 
@@ -28,6 +31,12 @@ TEST_FILE = RemoteFile(
     ("6a9d39ce52fa85953c5834695b8534a30ed8cfd54971fb2f080b5a24d002b951",),
     tuple(m + "test_catvnoncat.h5" for m in _COURSE_MIRRORS),
     "cat vs non-cat, test split")
+
+
+def _check_folder(path):
+    if path is not None and Path(path).expanduser().is_file():
+        raise ValueError(f"`path` must be a folder holding {TRAIN_FILE.name} and "
+                         f"{TEST_FILE.name}. Received the file {os.fspath(path)!r}.")
 
 
 def _read(remote, prefix, path):
@@ -54,6 +63,8 @@ def load_data(path=None):
 
     Raises
     ------
+    ValueError
+        If ``path`` is a file rather than a folder.
     layerkit.datasets.DataFileNotFoundError
         If a file is missing and cannot be downloaded (the message says how to provide it).
     layerkit.datasets.ChecksumMismatchError
@@ -65,6 +76,7 @@ def load_data(path=None):
     >>> x_train.shape, x_test.shape, int(y_train.sum())
     ((209, 64, 64, 3), (50, 64, 64, 3), 72)
     """
+    _check_folder(path)
     return _read(TRAIN_FILE, "train", path), _read(TEST_FILE, "test", path)
 
 
@@ -85,6 +97,7 @@ def load_class_names(path=None):
     >>> load_class_names()
     ['non-cat', 'cat']
     """
+    _check_folder(path)
     _, file = get_file(TRAIN_FILE, path)
     with h5py.File(file, "r") as h5:
         return [name.decode("utf-8") for name in h5["list_classes"][:]]

@@ -1,4 +1,4 @@
-"""pytest set-up for the loaders' doctests (not part of the API; pytest alone loads it).
+"""pytest set-up shared by the test suite and the doctests (the loaders' examples read real data).
 
 The docstring examples read the real files. When ``LAYERKIT_DATA_DIR`` is unset
 and the reference folder ``../shared/datasets`` sits beside the repository,
@@ -11,11 +11,10 @@ import os
 from pathlib import Path
 
 import pytest
-from _pytest.doctest import DoctestItem
 
 from layerkit.datasets import _files
 
-_REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+_REFERENCE = Path(__file__).resolve().parent.parent / "shared" / "datasets"
 if not os.environ.get(_files.DATA_DIR_VARIABLE) and _REFERENCE.is_dir():
     os.environ[_files.DATA_DIR_VARIABLE] = str(_REFERENCE)
 
@@ -26,7 +25,7 @@ def _available(remote):
 
 
 def pytest_runtest_setup(item):
-    if not isinstance(item, DoctestItem):
+    if type(item).__name__ != "DoctestItem":
         return
     module = getattr(item.dtest, "globs", {})
     remotes = [value for value in module.values() if isinstance(value, _files.RemoteFile)]

@@ -158,6 +158,17 @@ class Functional(Model):
                 self._caches[id(node)] = [_snapshot(m) for m in _members(layer)]
         return [values[id(t)] for t in self.outputs]
 
+    def forward(self, inputs, training=False):
+        """As a layer inside another model: one array (one input) or a list of them."""
+        outputs = self.forward_all(inputs if len(self.inputs) > 1 else [inputs], training)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def backward(self, grad_output, from_z=False):
+        """As a layer inside another model: the gradient(s) for this model's input(s)."""
+        grads = grad_output if len(self.outputs) > 1 else [grad_output]
+        input_grads = self.backward_all(grads, [from_z] * len(grads), self.input_gradient_needed)
+        return input_grads if len(self.inputs) > 1 else input_grads[0]
+
     def backward_all(self, grads, from_z, input_gradients=True):
         """Reverse topological order: sum gradients at fan-out, accumulate shared layers'.
 

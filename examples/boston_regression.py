@@ -47,24 +47,32 @@ def plot_predictions(y_true, y_pred, mae):
     return figure
 
 
-def main():
-    parse_args(__doc__.splitlines()[0])
-    started = time.perf_counter()
-    folder = output_dir(NAME)
-    utils.set_random_seed(SEED)
-
+def load_standardized():
+    """Keras's split of the Boston data, features standardised with the training statistics."""
     (x_train, y_train), (x_test, y_test) = boston_housing.load_data()
     mean, std = x_train.mean(axis=0), x_train.std(axis=0)  # statistics of the training set only
-    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+    return ((x_train - mean) / std, y_train), ((x_test - mean) / std, y_test)
+
+
+def standard_normal():
+    """MiniFlow's weights: ``randn``, a standard normal distribution."""
+    return initializers.RandomNormal(mean=0.0, stddev=1.0)
+
+
+def build_model():
+    """13 inputs, 10 sigmoid units, 1 linear output, as a stack."""
+    return Sequential([
+        Input((13,)),
+        Dense(10, activation="sigmoid", kernel_initializer=standard_normal()),
+        Dense(1, kernel_initializer=standard_normal()),
+    ], name="miniflow_boston")
+
+
+def train_and_report(model, data, folder):
+    """Train as MiniFlow does (SGD 0.01, batches of 11, 100 epochs), print and plot the results."""
+    (x_train, y_train), (x_test, y_test) = data
     print(f"train: {x_train.shape}, test: {x_test.shape}; prices from {y_train.min()} to "
           f"{y_train.max()} k$")
-
-    standard_normal = initializers.RandomNormal(mean=0.0, stddev=1.0)  # MiniFlow's randn
-    model = Sequential([
-        Input((13,)),
-        Dense(10, activation="sigmoid", kernel_initializer=standard_normal),
-        Dense(1, kernel_initializer=standard_normal),
-    ], name="miniflow_boston")
     model.compile(optimizer=SGD(learning_rate=0.01), loss="mse", metrics=["mae"])
     history = model.fit(x_train, y_train, batch_size=11, epochs=100, verbose=0)
     for epoch in range(0, 100, 10):
@@ -82,6 +90,15 @@ def main():
     save_figure(figure, folder, "loss_curve.png")
     predictions = model.predict(x_test, verbose=0)[:, 0]
     save_figure(plot_predictions(y_test, predictions, test_mae), folder, "test_predictions.png")
+    return history, test_mae
+
+
+def main():
+    parse_args(__doc__.splitlines()[0])
+    started = time.perf_counter()
+    folder = output_dir(NAME)
+    utils.set_random_seed(SEED)
+    train_and_report(build_model(), load_standardized(), folder)
     print(f"done in {time.perf_counter() - started:.1f} s")
 
 

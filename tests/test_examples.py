@@ -81,6 +81,15 @@ def test_boston_regression_beats_the_mean_by_far(tmp_path):
     assert_plots(folder, "loss_curve.png", "test_predictions.png")
 
 
+@needs_data
+def test_boston_functional_matches_the_sequential_version(tmp_path):
+    out, folder = run_example("boston_functional", tmp_path)
+    assert "Kahn's order: features -> dense -> dense_1" in out
+    assert "the Sequential version, same seed, has identical weights: True" in out
+    assert number(r"test MAE: ([\d.]+) k\$", out) < 3.5
+    assert_plots(folder, "loss_curve.png", "test_predictions.png")
+
+
 @pytest.fixture(scope="module")
 def two_two_one(tmp_path_factory):
     out, folder = run_example("two_two_one", tmp_path_factory.mktemp("two_two_one"))

@@ -108,6 +108,8 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     array([0., 3.])
     """
     x = np.asarray(x)
+    if negative_slope == 0 and max_value is None and threshold == 0:
+        return np.maximum(x, 0).astype(x.dtype, copy=False)  # the plain ReLU, the common case
     y = np.where(x > threshold, x, negative_slope * (x - threshold))
     if max_value is not None:
         y = np.minimum(y, max_value)
@@ -116,6 +118,8 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 @_backward_of(relu)
 def _relu_backward(grad_output, x, y, negative_slope=0.0, max_value=None, threshold=0.0):
+    if negative_slope == 0 and max_value is None and threshold == 0:
+        return grad_output * (x > 0)
     slope = np.where(x > threshold, 1, negative_slope).astype(grad_output.dtype)
     if max_value is not None:
         slope[x >= max_value] = 0
@@ -136,7 +140,8 @@ def leaky_relu(x, negative_slope=0.2):
 
 @_backward_of(leaky_relu)
 def _leaky_relu_backward(grad_output, x, y, negative_slope=0.2):
-    return np.where(x > 0, grad_output, negative_slope * grad_output)
+    slope = (x > 0) * (1 - negative_slope) + negative_slope  # 1 where x > 0, else the slope
+    return grad_output * slope.astype(grad_output.dtype, copy=False)
 
 
 def elu(x, alpha=1.0):

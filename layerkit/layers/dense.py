@@ -96,8 +96,9 @@ class Dense(Layer):
 
     def backward_from_z(self, dZ):
         """From ``dZ`` (e.g. a fused loss gradient): fill dW and db, return dX."""
-        X = self.X.reshape(-1, self.X.shape[-1])
-        dZ_rows = dZ.reshape(-1, self.units)
+        X, dZ_rows = self.X, dZ
+        if X.ndim > 2:  # (N, T, features): every position is a row of the product
+            X, dZ_rows = X.reshape(-1, X.shape[-1]), dZ.reshape(-1, self.units)
         self.grads["kernel"] = X.T @ dZ_rows          # dW = Xᵀ · dZ
         if self.use_bias:
             self.grads["bias"] = dZ_rows.sum(axis=0)  # db = Σₙ dZ

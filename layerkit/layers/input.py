@@ -14,8 +14,8 @@ class InputLayer(Layer):
         Shape of one sample, without the batch axis.
     batch_size : int, optional
     dtype : str, optional
-    sparse : bool, optional
-        Must be falsy (no sparse tensors in layerkit).
+    sparse, ragged : bool, optional
+        Must be falsy (no sparse or ragged tensors in layerkit).
     batch_shape : tuple, optional
         Full shape, batch axis included (instead of ``shape``).
     input_tensor : KerasTensor, optional
@@ -31,15 +31,15 @@ class InputLayer(Layer):
         dimension is not a positive integer or None.
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, optional=False, name=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
         super().__init__(name=name or backend.unique_name("input_layer"), dtype=dtype, **kwargs)
         if (shape is None) == (batch_shape is None):
             raise ValueError("Give exactly one of `shape` and `batch_shape` to Input. Received: "
                              f"shape={shape}, batch_shape={batch_shape}")
-        if sparse or input_tensor is not None or optional:
-            raise NotImplementedError("Input: `sparse`, `input_tensor` and `optional` are not "
-                                      "supported.")
+        if sparse or ragged or input_tensor is not None or optional:
+            raise NotImplementedError("Input: `sparse`, `ragged`, `input_tensor` and `optional` "
+                                      "are not supported.")
         if batch_shape is None:
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size,) + shape
@@ -67,8 +67,8 @@ class InputLayer(Layer):
         return cls(**config)
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
-          tensor=None, optional=False):
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+          name=None, tensor=None, optional=False):
     """Declare a model input of ``shape`` (one sample, no batch axis).
 
     Returns
@@ -81,6 +81,6 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
     (None, 4)
     """
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
-                       batch_shape=batch_shape, input_tensor=tensor, optional=optional,
+                       ragged=ragged, batch_shape=batch_shape, input_tensor=tensor, optional=optional,
                        name=name)
     return layer.output

@@ -4,6 +4,8 @@ Built once and reused while the model's trainable weights stay the same, so
 that a step does not walk the layers to collect them each time.
 """
 
+import math
+
 import numpy as np
 
 
@@ -47,8 +49,12 @@ class TrainingState:
             np.copyto(value, copy)
 
     def all_finite(self):
-        """Whether no weight holds an inf or a NaN."""
-        return all(np.isfinite(w).all() for w in self.weights)
+        """Whether no weight holds an inf or a NaN.
+
+        A finite sum settles it in one cheap reduction; only when the sum is not
+        finite (an inf or NaN, or huge finite values overflowing) is each entry looked at.
+        """
+        return all(math.isfinite(w.sum()) or np.isfinite(w).all() for w in self.weights)
 
 
 def _weight_owners(model):

@@ -7,7 +7,7 @@ DATA_DIR := $(abspath ../shared/datasets)
 export LAYERKIT_DATA_DIR := $(if $(wildcard $(DATA_DIR)),$(DATA_DIR),$(LAYERKIT_DATA_DIR))
 export MPLBACKEND := Agg
 
-.PHONY: demo test lint install install-test clean
+.PHONY: demo test lint bench install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,12 @@ demo: install
 test: install-test
 	$(BIN)/python -m pytest -q layerkit tests
 
+# The speed suite (docs/performance.md): layerkit against PyTorch and Keras when installed.
+bench: install-test
+	$(BIN)/python -m benchmarks
+
 lint: install-test
-	$(BIN)/ruff check layerkit tests examples
+	$(BIN)/ruff check layerkit tests examples benchmarks
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

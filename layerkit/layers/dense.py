@@ -2,7 +2,7 @@
 
 import numbers
 
-from layerkit import activations, initializers
+from layerkit import activations, backend, initializers
 from layerkit.layers.layer import Layer
 
 _UNSUPPORTED = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
@@ -101,7 +101,7 @@ class Dense(Layer):
             X, dZ_rows = X.reshape(-1, X.shape[-1]), dZ.reshape(-1, self.units)
         self.grads["kernel"] = X.T @ dZ_rows          # dW = Xᵀ · dZ
         if self.use_bias:
-            self.grads["bias"] = dZ_rows.sum(axis=0)  # db = Σₙ dZ
+            self.grads["bias"] = backend.sum_rows(dZ_rows)  # db = Σₙ dZ
         if not self.input_gradient_needed:            # the first layer: nobody reads dX
             return None
         return dZ @ self.kernel.T                     # dX = dZ · Wᵀ

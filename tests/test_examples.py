@@ -1,8 +1,7 @@
 """The worked examples, each run as a user runs it: ``python examples/NAME.py``.
 
-The cat logistic regression runs in full and must give the course's numbers;
-the deep network runs with ``--quick`` (101 of its 2,500 iterations: its first
-costs must still be the course's). Each example's plots are checked to exist.
+The cat logistic regression and the deep network run in full and must give the
+course's numbers. Each example's plots are checked to exist.
 The examples write into a temporary folder (``LAYERKIT_EXAMPLES_OUTPUT``).
 """
 
@@ -56,14 +55,24 @@ def test_cat_logistic_regression_gives_the_courses_numbers(tmp_path):
 
 
 @needs_data
-def test_cat_deep_network_quick_starts_as_the_course_does(tmp_path):
-    out, folder = run_example("cat_deep_network", tmp_path, "--quick")
+def test_cat_deep_network_gives_the_courses_numbers(tmp_path):
+    """The full 2,500 iterations (about 20 s): the course's cost at 2400 and its accuracies."""
+    out, folder = run_example("cat_deep_network", tmp_path)
     course, own = out.split("== 2.")
     assert "Cost after iteration 0: 0.771749" in course
     assert "Cost after iteration 100: 0.672053" in course
+    assert round(number(r"Cost after iteration 2400: ([\d.]+)", course), 4) == 0.0929
+    assert number(r"course init: train accuracy: ([\d.]+) %", course) == 98.56
+    assert number(r"course init: test accuracy: ([\d.]+) %", course) == 80.00
     assert "layerkit init (seed 1): test accuracy" in own
     assert "vary with the seed" in own
     assert_plots(folder, "learning_curves.png", "mislabelled_test_images.png")
+
+
+def test_demo_reaches_95_percent_with_checked_gradients(tmp_path):
+    out, _ = run_example("demo", tmp_path)
+    assert number(r"test accuracy: ([\d.]+)%", out) >= 95
+    assert number(r"worst relative error ([\d.e+-]+)", out) < 1e-6
 
 
 def test_moons_reaches_95_percent(tmp_path):

@@ -56,8 +56,8 @@ class ProgbarLogger(Callback):
     def _close(self, prefix, logs):
         elapsed = time.perf_counter() - self._started
         if self._bar is not None:
-            self._bar.set_postfix_str(format_logs(logs), refresh=True)
-            self._bar.close()
+            self._bar.set_postfix_str(format_logs(logs), refresh=False)
+            self._bar.close()  # draws the final state once
             self._bar = None
         elif self.verbose == 2:
             parts = [p for p in (prefix, f"{elapsed:.2f}s", format_logs(logs)) if p]

@@ -40,6 +40,10 @@ class Layer:
         ``Input(shape)`` is preferred).
     input_dim : int, optional
         Shorthand for ``input_shape=(input_dim,)``.
+    activity_regularizer : None
+        Keras's argument, not supported yet: it must be None.
+    autocast : bool
+        Accepted for Keras compatibility (layerkit computes in the weights' dtype).
 
     Raises
     ------
@@ -62,7 +66,9 @@ class Layer:
     """
 
     def __init__(self, trainable=True, dtype=None, name=None, input_shape=None, input_dim=None,
-                 **kwargs):
+                 activity_regularizer=None, autocast=True, **kwargs):
+        if activity_regularizer is not None:
+            raise NotImplementedError("`activity_regularizer` is not supported yet.")
         if kwargs:
             raise TypeError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
@@ -85,8 +91,9 @@ class Layer:
         self.input_gradient_needed = True
 
     # -------------------------------------------------------------- weights
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None,
-                   **kwargs):
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none",
+                   overwrite_with_gradient=False, name=None):
         """Create a weight, set it as ``self.<name>`` and return it.
 
         Parameters
@@ -97,13 +104,29 @@ class Layer:
         dtype : str, optional
             The layer's dtype by default.
         trainable : bool
+        autocast : bool
+            Accepted for Keras compatibility (layerkit computes in the weight's dtype).
+        regularizer, constraint : None
+            Keras's arguments, not supported yet: they must be None.
+        aggregation, overwrite_with_gradient
+            Keras's distribution settings; only the defaults are supported.
         name : str
             The attribute name, and the key of its gradient in ``self.grads``.
 
         Returns
         -------
         ndarray
+
+        Raises
+        ------
+        NotImplementedError
+            For a regularizer, a constraint or a non-default distribution setting.
         """
+        if regularizer is not None or constraint is not None or aggregation not in (
+                "none", None) or overwrite_with_gradient:
+            raise NotImplementedError(
+                f"Layer {self.name!r}: add_weight() does not support regularizer, constraint, "
+                "aggregation or overwrite_with_gradient yet.")
         if name is None:
             name = f"weight_{len(self._weight_names)}"
         initializer = initializers.get(initializer or "glorot_uniform")

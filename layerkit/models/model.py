@@ -169,7 +169,7 @@ class Model(Trainer, Layer):
         return int(sum(w.size for w in self.weights))
 
     # -------------------------------------------------------------- files
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Write the weights to ``filepath`` (``*.weights.h5``, Keras 3's layout), atomically.
 
         Example
@@ -179,21 +179,28 @@ class Model(Trainer, Layer):
         >>> model = Sequential([layers.Input((3,)), layers.Dense(2)])
         >>> model.save_weights(os.path.join(tempfile.mkdtemp(), "m.weights.h5"))
         """
+        if max_shard_size is not None:
+            raise NotImplementedError("Sharded weights files (`max_shard_size`) are not supported.")
         saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath, skip_mismatch=False):
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Load weights from a ``.weights.h5`` (layerkit or Keras 3) or legacy ``.h5`` file.
 
         Everything is checked before anything is written: on any error the
         weights are unchanged.
         """
+        if kwargs:
+            raise TypeError(f"load_weights() got unsupported arguments: {sorted(kwargs)}")
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
-    def save(self, filepath, overwrite=True):
+    def save(self, filepath, overwrite=True, zipped=None):
         """Write the whole model (architecture, weights, optimizer state) to one HDF5 file.
 
         ``layerkit.models.load_model(filepath)`` rebuilds it; training resumes exactly.
+        ``zipped`` is Keras's argument for its zip format: layerkit writes HDF5 only.
         """
+        if zipped:
+            raise ValueError("layerkit saves models as one HDF5 file; `zipped=True` is not supported.")
         saving.save_model(self, filepath, overwrite=overwrite)
 
     # -------------------------------------------------------------- display

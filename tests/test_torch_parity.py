@@ -35,11 +35,12 @@ import pytest
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
+from parity import WorstErrors, report_worst_errors, single_torch_thread  # noqa: E402
+
 from layerkit import Sequential, activations, initializers, layers, losses  # noqa: E402
 from layerkit.callbacks import Callback  # noqa: E402
 from layerkit.optimizers import SGD  # noqa: E402
 
-RTOL = 1e-9
 STEPS = 10
 LEARNING_RATE, MOMENTUM = 0.1, 0.9
 TDTYPE = torch.float64
@@ -91,52 +92,13 @@ LOSS_KINDS = {
 CASES_PER_LOSS = 5
 
 # ---------------------------------------------------------------- worst errors
-WORST = {"loss": 0.0, "gradient": 0.0, "input gradient": 0.0, "loss trajectory": 0.0,
-         "weights after training": 0.0, "tutorial weights": 0.0}
+WORST = WorstErrors({"loss": 0.0, "gradient": 0.0, "input gradient": 0.0, "loss trajectory": 0.0,
+         "weights after training": 0.0, "tutorial weights": 0.0})
 
 
-def rel_err(a, b):
-    """``||a - b|| / max(||a||, ||b||, tiny)``."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    assert a.shape == b.shape, f"shapes differ: {a.shape} vs {b.shape}"
-    assert np.all(np.isfinite(a)) and np.all(np.isfinite(b)), "non-finite values"
-    scale = max(float(np.linalg.norm(a)), float(np.linalg.norm(b)), np.finfo(np.float64).tiny)
-    return float(np.linalg.norm(a - b)) / scale
-
-
-def assert_close(kind, actual, expected, what):
-    err = rel_err(actual, expected)
-    WORST[kind] = max(WORST[kind], err)
-    assert err <= RTOL, (f"{what}: relative error {err:.3e} > {RTOL:.0e}\n"
-                         f"layerkit: {np.asarray(actual)!r}\ntorch:    {np.asarray(expected)!r}")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _single_torch_thread():
-    """The tensors are tiny: threads only cost time (a lot of it on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _report_worst_errors(request):
-    yield
-    lines = [f"torch parity: worst relative errors measured (bound {RTOL:.0e})"]
-    lines += [f"  {kind:<24}{err:.3e}" for kind, err in WORST.items()]
-    plugins = request.config.pluginmanager
-    reporter = plugins.get_plugin("terminalreporter")
-    capture = plugins.get_plugin("capturemanager")
-    if reporter is None or capture is None:  # pragma: no cover
-        print("\n".join(lines))
-        return
-    with capture.global_and_fixture_disabled():  # shown without -s too
-        reporter.write("\n")
-        for line in lines:
-            reporter.write_line(line)
-
+assert_close = WORST.check
+_single_torch_thread = single_torch_thread(torch)
+_report_worst_errors = report_worst_errors("torch parity", WORST)
 
 # ---------------------------------------------------------------- random cases
 @dataclass(frozen=True)

@@ -180,13 +180,6 @@ class Trainer:
         return loss
 
     # ------------------------------------------------------------------ data
-    def _check_inputs(self, x, caller):
-        return data.check_inputs(self, x, caller)
-
-    def _check_data(self, x, y, sample_weight, caller, class_weight=None):
-        """Validated lists (inputs in the model's dtype, targets standardized by their losses)."""
-        return data.check_data(self, x, y, sample_weight, caller, class_weight)
-
     def _ensure_built(self, xs):
         if not self.built:
             self.build((None,) + xs[0].shape[1:])
@@ -272,15 +265,15 @@ class Trainer:
                                                         validation_batch_size, "fit")
         verbose = data.resolve_verbose(verbose, "fit", sys.stdout.isatty())
         validation_split = data.check_split(validation_split)
-        xs, ys, sample_weight = self._check_data(x, y, sample_weight, "fit", class_weight)
+        xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "fit", class_weight)
         validation = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("`validation_data` must be (x_val, y_val) or "
                                  "(x_val, y_val, sample_weight_val).")
-            validation = self._check_data(*validation_data, "fit (validation_data)") if len(
-                validation_data) == 3 else self._check_data(*validation_data, None,
-                                                            "fit (validation_data)")
+            x_val, y_val, *weights_val = validation_data
+            validation = data.check_data(self, x_val, y_val, weights_val[0] if weights_val else None,
+                                         "fit (validation_data)")
         elif validation_split:
             train, held_out = data.split_validation([*xs, *ys, sample_weight], validation_split)
             xs, ys, sample_weight = train[:len(xs)], train[len(xs):-1], train[-1]
@@ -373,7 +366,7 @@ class Trainer:
                                     "evaluate")
         steps = data.check_optional_int("steps", steps, "evaluate")
         verbose = data.resolve_verbose(verbose, "evaluate", sys.stdout.isatty())
-        xs, ys, sample_weight = self._check_data(x, y, sample_weight, "evaluate")
+        xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "evaluate")
         self._ensure_built(xs)
         n_steps = math.ceil(len(xs[0]) / batch_size) if steps is None else min(
             steps, math.ceil(len(xs[0]) / batch_size))
@@ -409,7 +402,7 @@ class Trainer:
                                     "predict")
         steps = data.check_optional_int("steps", steps, "predict")
         verbose = data.resolve_verbose(verbose, "predict", sys.stdout.isatty())
-        xs = self._check_inputs(x, "predict")
+        xs = data.check_inputs(self, x, "predict")
         self.check_input(xs, "predict")
         xs = [a.astype(self.input_dtype, copy=False) for a in xs]
         self._ensure_built(xs)
@@ -444,7 +437,7 @@ class Trainer:
         Metrics accumulate across calls until :meth:`reset_metrics`, as in Keras.
         """
         self._require_compiled("train_on_batch")
-        xs, ys, sample_weight = self._check_data(x, y, sample_weight, "train_on_batch",
+        xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "train_on_batch",
                                                  class_weight)
         self._ensure_built(xs)
         self.stop_training = False
@@ -459,7 +452,7 @@ class Trainer:
         Metrics accumulate across calls until :meth:`reset_metrics`, as in Keras.
         """
         self._require_compiled("test_on_batch")
-        xs, ys, sample_weight = self._check_data(x, y, sample_weight, "test_on_batch")
+        xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "test_on_batch")
         self._ensure_built(xs)
         self.test_step(xs, ys, sample_weight)
         logs = self.get_metrics_result()
@@ -467,7 +460,7 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """The outputs for exactly this batch."""
-        xs = self._check_inputs(x, "predict_on_batch")
+        xs = data.check_inputs(self, x, "predict_on_batch")
         return self.predict(x, batch_size=max(len(xs[0]), 1), verbose=0)
 
     # ------------------------------------------------------------------ gradients
@@ -497,7 +490,7 @@ class Trainer:
         [(3, 2), (2,)]
         """
         self._require_compiled("compute_gradients")
-        xs, ys, sample_weight = self._check_data(x, y, sample_weight, "compute_gradients")
+        xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "compute_gradients")
         self._ensure_built(xs)
         _, _, _, input_grads = self._forward_backward(xs, ys, sample_weight,
                                                       input_gradients=wrt_inputs)

@@ -10,6 +10,8 @@ import contextlib
 
 import numpy as np
 
+from layerkit.models import data
+
 
 def relative_error(analytic, numeric):
     """``‖a - n‖ / (‖a‖ + ‖n‖)``, 0 when both are zero.
@@ -112,7 +114,7 @@ def check_gradients(model, x, y, sample_weight=None, epsilon=1e-6, max_entries=N
     model._require_compiled("check_gradients")
     rng = np.random.default_rng(seed)
     with float64_weights(model):
-        xs, ys, sample_weight = model._check_data(x, y, sample_weight, "check_gradients")
+        xs, ys, sample_weight = data.check_data(model, x, y, sample_weight, "check_gradients")
         xs = [np.array(a, dtype=np.float64) for a in xs]  # copies: entries are perturbed in place
         model._ensure_built(xs)
         grads, input_grads = model.compute_gradients(xs if len(xs) > 1 else xs[0], y,

@@ -141,12 +141,16 @@ class Sequential(Model):
     def backward(self, grad_output, from_z=False, input_gradient=None):
         """Run every layer's backward in reverse; ``from_z``: the gradient is at the last Z.
 
-        With ``input_gradient=False`` the first layer may skip dX (and None is
-        returned); by default, as this model's own ``input_gradient_needed`` says.
+        With ``input_gradient=False`` nothing below the first layer with weights
+        runs, that layer skips its dX, and None is returned; by default, as this
+        model's own ``input_gradient_needed`` says.
         """
         if input_gradient is None:
             input_gradient = self.input_gradient_needed
         layers = self._layers
+        if not input_gradient:  # e.g. a Flatten first: its backward would only reshape dX
+            first = next((i for i, layer in enumerate(layers) if layer.weights), len(layers) - 1)
+            layers = layers[first:]
         for layer in layers:
             layer.input_gradient_needed = True
         layers[0].input_gradient_needed = input_gradient
@@ -155,7 +159,7 @@ class Sequential(Model):
             layers = layers[:-1]
         for layer in reversed(layers):
             grad_output = layer.backward(grad_output)
-        return grad_output
+        return grad_output if input_gradient else None
 
     def get_config(self):
         entries = [] if self._input_layer is None else [layers_module.serialize(self._input_layer)]

@@ -19,6 +19,35 @@ def _is_shape_list(shape):
         shape[0], (list, tuple))
 
 
+def assign_weights(slots, weights):
+    """Copy ``weights`` into the arrays ``getattr(layer, name)`` of ``slots``, all checked first.
+
+    Parameters
+    ----------
+    slots : list of (Layer, str)
+    weights : list of array-like
+        As many as ``slots`` (the caller checks the count).
+
+    Raises
+    ------
+    ValueError
+        If a shape differs; nothing is written then.
+    TypeError
+        For non-numeric values.
+    """
+    arrays = [np.asarray(w) for w in weights]
+    for (layer, name), new in zip(slots, arrays):
+        expected = getattr(layer, name).shape
+        if new.shape != expected:
+            raise ValueError(f"Layer {layer.name!r} weight {name!r}: expected shape {expected}, "
+                             f"received {new.shape}.")
+        if not np.issubdtype(new.dtype, np.number):
+            raise TypeError(f"Layer {layer.name!r} weight {name!r}: received non-numeric "
+                            f"values of dtype {new.dtype}.")
+    for (layer, name), new in zip(slots, arrays):
+        np.copyto(getattr(layer, name), new, casting="unsafe")
+
+
 class Layer:
     """Base class of every layer; subclass it for a custom layer.
 
@@ -189,17 +218,7 @@ class Layer:
             raise ValueError(
                 f"Layer {self.name!r} expected {len(current)} weights, but received "
                 f"{len(weights)} weights. Expected shapes {[w.shape for w in current]}.")
-        arrays = [np.asarray(w) for w in weights]
-        for name, target, new in zip(self._weight_names, current, arrays):
-            if target.shape != new.shape:
-                raise ValueError(
-                    f"Layer {self.name!r} weight {name!r}: expected shape {target.shape}, "
-                    f"received {new.shape}.")
-            if not np.issubdtype(new.dtype, np.number):
-                raise TypeError(f"Layer {self.name!r} weight {name!r}: received non-numeric "
-                                f"values of dtype {new.dtype}.")
-        for target, new in zip(current, arrays):
-            np.copyto(target, new, casting="unsafe")
+        assign_weights([(self, name) for name in self._weight_names], weights)
 
     def count_params(self):
         """The number of scalars in all weights."""

@@ -7,10 +7,9 @@ line; a graph model runs them in topological order: both share this class and
 the one training loop.
 """
 
-import numpy as np
 
 from layerkit import saving
-from layerkit.layers.layer import Layer
+from layerkit.layers.layer import Layer, assign_weights
 from layerkit.models.summary import print_summary
 from layerkit.models.trainer import Trainer
 
@@ -153,20 +152,7 @@ class Model(Trainer, Layer):
                 f"Model {self.name!r} expected {len(slots)} weight arrays, but received "
                 f"{len(weights)}. Expected shapes: "
                 f"{[getattr(layer, name).shape for layer, name in slots]}.")
-        arrays = [np.asarray(w) for w in weights]
-        for (layer, name), new in zip(slots, arrays):
-            expected = getattr(layer, name).shape
-            if new.shape != expected:
-                raise ValueError(f"Layer {layer.name!r} weight {name!r}: expected shape "
-                                 f"{expected}, received {new.shape}.")
-            if not np.issubdtype(new.dtype, np.number):
-                raise TypeError(f"Layer {layer.name!r} weight {name!r}: received non-numeric "
-                                f"values of dtype {new.dtype}.")
-        for (layer, name), new in zip(slots, arrays):
-            np.copyto(getattr(layer, name), new, casting="unsafe")
-
-    def count_params(self):
-        return int(sum(w.size for w in self.weights))
+        assign_weights(slots, weights)
 
     # -------------------------------------------------------------- files
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):

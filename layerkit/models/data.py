@@ -69,6 +69,12 @@ def as_numeric(name, values, caller):
     return array
 
 
+def fits_shape(expected, shape):
+    """Whether an array of ``shape`` fits ``expected`` (batch axis and None dimensions free)."""
+    return len(shape) == len(expected) and all(
+        e is None or e == a for e, a in zip(expected[1:], shape[1:]))
+
+
 def check_same_length(arrays, caller):
     """All named arrays have the same number of samples."""
     lengths = {name: len(a) for name, a in arrays.items() if a is not None}

@@ -14,6 +14,7 @@ what its backward needs, and its weight gradients are the sum over its uses.
 from layerkit import layers as layers_module
 from layerkit.layers.input import InputLayer
 from layerkit.layers.keras_tensor import KerasTensor
+from layerkit.models.data import fits_shape
 from layerkit.models.graph import collect_nodes, topological_order
 from layerkit.models.model import Model
 
@@ -135,8 +136,7 @@ class Functional(Model):
                              f"{self.input_names}; {caller}() received {len(xs)} arrays.")
         for name, tensor, x in zip(self.input_names, self.inputs, xs):
             expected = tensor.shape
-            if x.ndim != len(expected) or any(e is not None and e != a
-                                              for e, a in zip(expected[1:], x.shape[1:])):
+            if not fits_shape(expected, x.shape):
                 raise ValueError(f"Input {name!r} of model {self.name!r} is incompatible: "
                                  f"expected shape {expected}, but {caller}() received input "
                                  f"with shape {x.shape}.")

@@ -4,6 +4,7 @@ from layerkit import layers as layers_module
 from layerkit.layers.input import InputLayer
 from layerkit.layers.keras_tensor import KerasTensor
 from layerkit.layers.layer import Layer
+from layerkit.models.data import fits_shape
 from layerkit.models.model import Model
 
 
@@ -125,8 +126,7 @@ class Sequential(Model):
                 "batch axis and a feature axis, (samples, features). For one feature per "
                 "sample, pass x.reshape(-1, 1).")
         expected = None if self._input_layer is None else self._input_layer.batch_shape
-        if expected is not None and (x.ndim != len(expected) or any(
-                e is not None and e != a for e, a in zip(expected[1:], x.shape[1:]))):
+        if expected is not None and not fits_shape(expected, x.shape):
             raise ValueError(
                 f"Input of model {self.name!r} is incompatible with its first layer "
                 f"{self._layers[0].name!r}: expected shape {expected}, but {caller}() received "

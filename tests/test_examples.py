@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from peers import import_peer
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("LAYERKIT_DATA_DIR") or REPO.parent / "shared" / "datasets")
@@ -114,7 +115,7 @@ def test_two_two_one_predicts_emily_female_and_frank_male(two_two_one):
 
 
 def test_two_two_one_agrees_with_pytorch(two_two_one):
-    torch = pytest.importorskip("torch")
+    torch = import_peer("torch")
     dtype = torch.float64
     net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Sigmoid(), torch.nn.Linear(2, 1),
                               torch.nn.Sigmoid()).to(dtype)

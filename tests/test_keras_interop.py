@@ -12,17 +12,15 @@ The module is optional: it is skipped when PyTorch or Keras is not installed.
 Keras runs on its torch back end (``KERAS_BACKEND`` is set before the import).
 """
 
-import os
 import re
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
+from peers import import_peer  # noqa: E402
 
-pytest.importorskip("torch")
-os.environ.setdefault("KERAS_BACKEND", "torch")
-keras = pytest.importorskip("keras")
+keras = import_peer("keras")
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # keras on numpy 2
 

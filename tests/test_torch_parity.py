@@ -31,8 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from peers import import_peer  # noqa: E402
 
-torch = pytest.importorskip("torch")
+torch = import_peer("torch")
 F = torch.nn.functional
 
 from parity import WorstErrors, report_worst_errors, single_torch_thread  # noqa: E402

@@ -26,8 +26,7 @@ from layerkit import (
 )
 from layerkit.layers import Input
 from layerkit.models import Model, Sequential
-
-__version__ = "0.1.0"
+from layerkit.version import __version__
 
 __all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
            "initializers", "layers", "losses", "metrics", "models", "optimizers", "plotting",

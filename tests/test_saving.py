@@ -35,6 +35,7 @@ from layerkit.callbacks import Callback, ModelCheckpoint
 from layerkit.layers import Activation, Dense, Input, Layer
 from layerkit.optimizers import SGD, Adam
 from layerkit.saving import atomic_write
+from layerkit.saving.weights_h5 import MODEL_FORMAT_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 SAVING_DIR = ROOT / "layerkit" / "saving"
@@ -594,7 +595,7 @@ def test_model_file_is_hdf5_with_config_weights_and_optimizer(tmp_path):
     model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     model.save(tmp_path / "m.h5")
     with h5py.File(tmp_path / "m.h5", "r") as handle:
-        assert int(handle.attrs["layerkit_format_version"]) == 1
+        assert int(handle.attrs["layerkit_format_version"]) == MODEL_FORMAT_VERSION
         config = json.loads(_text(handle.attrs["model_config"]))
         assert config["class_name"] == "Sequential"
         training = json.loads(_text(handle.attrs["training_config"]))
@@ -603,8 +604,8 @@ def test_model_file_is_hdf5_with_config_weights_and_optimizer(tmp_path):
         np.testing.assert_array_equal(handle["model_weights/layers/dense_2/vars/1"][()],
                                       model.layers[3].bias)
         assert "model_weights/layers/dense_1/vars/1" not in handle
-        # iterations, then the m and v of each of the 5 trainable arrays
-        assert len(handle["optimizer/vars"]) == 1 + 2 * 5
+        # iterations, the learning rate, then the m and v of each of the 5 trainable arrays
+        assert len(handle["optimizer/vars"]) == 2 + 2 * 5
         assert int(handle["optimizer/vars/0"][()]) == 5
 
 
@@ -649,7 +650,7 @@ def test_load_model_refuses_weights_only_file(tmp_path):
         models.load_model(tmp_path / "w.weights.h5")
 
 
-@pytest.mark.parametrize("version", [0, 2, 99])
+@pytest.mark.parametrize("version", [0, MODEL_FORMAT_VERSION - 1, MODEL_FORMAT_VERSION + 1, 99])
 def test_load_model_unknown_format_version(tmp_path, version):
     model = compiled_model("adam")
     model.save(tmp_path / "m.h5")
@@ -661,12 +662,12 @@ def test_load_model_unknown_format_version(tmp_path, version):
 
 def test_load_weights_from_model_file_of_unknown_version_is_refused(tmp_path):
     # A file of a format this layerkit does not know may lay its weights out differently:
-    # reading it with the version-1 rules must be refused, not guessed.
+    # reading it with this version's rules must be refused, not guessed.
     source = square_model()
     randomize(source, 22)
     source.save(tmp_path / "m.h5")
     with h5py.File(tmp_path / "m.h5", "a") as handle:
-        handle.attrs["layerkit_format_version"] = 2
+        handle.attrs["layerkit_format_version"] = MODEL_FORMAT_VERSION + 1
     target = square_model()
     before = randomize(target, 23)
     with pytest.raises(ValueError, match="version"):

@@ -592,7 +592,7 @@ def _dtypes_after_training(x, y):
                     model.predict(x.astype(np.int64), verbose=0).dtype},
         "gradients": {g.dtype for g in grads} | {input_grad.dtype},
         "layer_grads": {g.dtype for g in layer_grads},
-        "optimizer": {np.asarray(v).dtype for v in model.optimizer.variables[1:]},
+        "optimizer": {np.asarray(v).dtype for v in model.optimizer.variables[2:]},  # the slots
     }
 
 

@@ -28,6 +28,8 @@ class Activation(Layer):
     array([[0.5]], dtype=float32)
     """
 
+    cache_names = ("Z", "A")
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -39,10 +41,13 @@ class Activation(Layer):
         self.A = self.activation(x)
         return self.A
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_gradient=True):
         return self.activation_backward(grad_output, self.Z, self.A)
 
-    def backward_from_z(self, dZ):
+    def output_activation(self):
+        return self.activation
+
+    def backward_from_z(self, dZ, input_gradient=True):
         """The gradient at Z is the gradient with respect to the input."""
         return dZ
 

@@ -48,6 +48,8 @@ class Dense(Layer):
     ((2, 2), [[-2.0, -2.0]])
     """
 
+    cache_names = ("X", "Z", "A")
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -90,19 +92,23 @@ class Dense(Layer):
         self.A = self.activation(self.Z)
         return self.A
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_gradient=True):
         """From ``dA``: ``dZ = dA ⊙ activation'(Z)``, then :meth:`backward_from_z`."""
-        return self.backward_from_z(self.activation_backward(grad_output, self.Z, self.A))
+        return self.backward_from_z(self.activation_backward(grad_output, self.Z, self.A),
+                                    input_gradient)
 
-    def backward_from_z(self, dZ):
-        """From ``dZ`` (e.g. a fused loss gradient): fill dW and db, return dX."""
+    def output_activation(self):
+        return self.activation
+
+    def backward_from_z(self, dZ, input_gradient=True):
+        """From ``dZ`` (e.g. a fused loss gradient): fill dW and db, return dX if wanted."""
         X, dZ_rows = self.X, dZ
         if X.ndim > 2:  # (N, T, features): every position is a row of the product
             X, dZ_rows = X.reshape(-1, X.shape[-1]), dZ.reshape(-1, self.units)
         self.grads["kernel"] = X.T @ dZ_rows          # dW = Xᵀ · dZ
         if self.use_bias:
             self.grads["bias"] = backend.sum_rows(dZ_rows)  # db = Σₙ dZ
-        if not self.input_gradient_needed:            # the first layer: nobody reads dX
+        if not input_gradient:                        # the first layer: nobody reads dX
             return None
         return dZ @ self.kernel.T                     # dX = dZ · Wᵀ
 

@@ -22,6 +22,8 @@ class Flatten(Layer):
     (2, 12288)
     """
 
+    cache_names = ("X_shape",)
+
     def __init__(self, data_format=None, **kwargs):
         if data_format not in (None, "channels_last"):
             raise ValueError(f"Flatten supports data_format='channels_last' only. "
@@ -37,7 +39,7 @@ class Flatten(Layer):
         self.X_shape = x.shape
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_gradient=True):
         return grad_output.reshape(self.X_shape)
 
     def get_config(self):

@@ -53,10 +53,12 @@ class InputLayer(Layer):
         self.input_shape = self.output_shape = batch_shape
         self.output = Node(self, [], False, batch_shape).output
 
+    cache_names = ()
+
     def forward(self, x, training=False):
         return x
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_gradient=True):
         return grad_output
 
     def get_config(self):

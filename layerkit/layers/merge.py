@@ -50,11 +50,13 @@ class Add(Merge):
     array([[2., 2.]], dtype=float32)
     """
 
+    cache_names = ("count",)
+
     def forward(self, inputs, training=False):
         self.count = len(inputs)
         return sum(inputs[1:], inputs[0])
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_gradient=True):
         return [grad_output] * self.count
 
 
@@ -68,11 +70,12 @@ class Subtract(Merge):
     """
 
     max_inputs = 2
+    cache_names = ()
 
     def forward(self, inputs, training=False):
         return inputs[0] - inputs[1]
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_gradient=True):
         return [grad_output, -grad_output]
 
 
@@ -85,6 +88,8 @@ class Multiply(Merge):
     array([[6., 6.]], dtype=float32)
     """
 
+    cache_names = ("X",)
+
     def forward(self, inputs, training=False):
         self.X = list(inputs)
         result = inputs[0]
@@ -92,7 +97,7 @@ class Multiply(Merge):
             result = result * x
         return result
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_gradient=True):
         grads = []
         for i in range(len(self.X)):
             grad = grad_output
@@ -112,11 +117,13 @@ class Average(Merge):
     array([[1., 1.]], dtype=float32)
     """
 
+    cache_names = ("count",)
+
     def forward(self, inputs, training=False):
         self.count = len(inputs)
         return sum(inputs[1:], inputs[0]) / self.count
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_gradient=True):
         return [grad_output / self.count] * self.count
 
 
@@ -133,6 +140,8 @@ class Concatenate(Merge):
     >>> Concatenate()([np.zeros((1, 2)), np.ones((1, 3))]).shape
     (1, 5)
     """
+
+    cache_names = ("sizes",)
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -162,7 +171,7 @@ class Concatenate(Merge):
         self.sizes = [x.shape[self.axis] for x in inputs]
         return np.concatenate(inputs, axis=self.axis)
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_gradient=True):
         return np.split(grad_output, np.cumsum(self.sizes)[:-1], axis=self.axis)
 
     def get_config(self):

@@ -11,6 +11,45 @@ import numpy as np
 from layerkit import losses as losses_module
 from layerkit import metrics as metrics_module
 
+_OBJECT = "__layerkit_object__"
+
+
+def _serialize_structure(value, module):
+    """Names stay names; objects become their configs; lists and dicts recurse."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_serialize_structure(v, module) for v in value]
+    if isinstance(value, dict):
+        return {k: _serialize_structure(v, module) for k, v in value.items()}
+    return {_OBJECT: module.serialize(value)}
+
+
+def _deserialize_structure(value, module):
+    if isinstance(value, list):
+        return [_deserialize_structure(v, module) for v in value]
+    if isinstance(value, dict):
+        if _OBJECT in value:
+            return module.deserialize(value[_OBJECT])
+        return {k: _deserialize_structure(v, module) for k, v in value.items()}
+    return value
+
+
+def serialize_compile_args(args):
+    """``compile``'s loss and metric arguments as plain values (objects as their configs)."""
+    return {"loss": _serialize_structure(args["loss"], losses_module),
+            "loss_weights": args["loss_weights"],
+            "metrics": _serialize_structure(args["metrics"], metrics_module),
+            "weighted_metrics": _serialize_structure(args["weighted_metrics"], metrics_module)}
+
+
+def deserialize_compile_args(config):
+    """Inverse of :func:`serialize_compile_args` (keyword arguments for ``compile``)."""
+    return {"loss": _deserialize_structure(config["loss"], losses_module),
+            "loss_weights": config["loss_weights"],
+            "metrics": _deserialize_structure(config["metrics"], metrics_module),
+            "weighted_metrics": _deserialize_structure(config["weighted_metrics"], metrics_module)}
+
 
 def per_output(spec, names, convert, argument, default=None):
     """One entry per output from a single value, a list, or a dict by output name."""
@@ -39,40 +78,57 @@ def per_output(spec, names, convert, argument, default=None):
 
 
 class CompiledLoss:
-    """The per-output losses and weights; their weighted sum is what training minimises."""
+    """The per-output losses and weights; their weighted sum is what training minimises.
+
+    Which outputs take their gradient at the pre-activation Z (the fused sigmoid + BCE
+    and softmax + CE pairs) is decided once per model structure by :meth:`plan`, not
+    rediscovered at every step.
+    """
 
     def __init__(self, loss, loss_weights, output_names):
         self.loss = loss
         self.output_names = list(output_names)
         self.losses = per_output(loss, self.output_names, losses_module.get, "loss")
         self.weights = per_output(loss_weights, self.output_names, float, "loss_weights", 1.0)
+        self.output_layers, self.fused = [], []
 
     @property
     def defined(self):
         return any(loss is not None for loss in self.losses)
+
+    def plan(self, model):
+        """Decide, for each output, whether its loss fuses with its layer's activation.
+
+        An output fuses when its layer names an activation the loss pairs with
+        (``layer.output_activation()``, ``loss.fuses_with``) and nothing else reads the
+        layer's output (``model.output_can_fuse``). Kept until the output layers change.
+        """
+        layers = model.output_layers
+        if len(layers) == len(self.output_layers) and all(
+                a is b for a, b in zip(layers, self.output_layers)):
+            return
+        self.output_layers = list(layers)
+        self.fused = [loss is not None and layer.output_activation() is not None
+                      and model.output_can_fuse(index) and loss.fuses_with(layer.output_activation())
+                      for index, (loss, layer) in enumerate(zip(self.losses, layers))]
 
     def validate_targets(self, ys, output_shapes, dtype):
         """Each output's targets checked and standardized by its loss."""
         return [None if loss is None or y is None else loss.validate_targets(y, shape, dtype)
                 for loss, y, shape in zip(self.losses, ys, output_shapes)]
 
-    def value_and_gradients(self, model, ys, y_preds, sample_weight):
-        """``(total, per-output values, per-output gradients, per-output at-Z flags)``.
+    def value_and_gradients(self, ys, y_preds, sample_weight):
+        """``(total, per-output values, per-output gradients)`` after a training forward pass.
 
-        Where an output layer ends in the activation its loss fuses with
-        (sigmoid + BCE, softmax + CE), the gradient is taken at that layer's Z:
-        ``(A - Y) / N``, directly.
+        A fused output's value comes from its layer's logits ``Z`` and its gradient is
+        the gradient at Z, ``(A - Y) / N``; the others' is the gradient at the output.
         """
-        total, values, grads, from_z = 0.0, [], [], []
-        for index, (loss, weight, y, y_pred) in enumerate(zip(self.losses, self.weights, ys,
-                                                                y_preds)):
+        total, values, grads = 0.0, [], []
+        for loss, weight, fused, layer, y, y_pred in zip(self.losses, self.weights, self.fused,
+                                                         self.output_layers, ys, y_preds):
             if loss is None:
-                values.append(None), grads.append(None), from_z.append(False)
+                values.append(None), grads.append(None)
                 continue
-            layer = model.output_layers[index]
-            activation = getattr(layer, "activation", None)
-            fused = (activation is not None and getattr(layer, "Z", None) is not None
-                     and model.output_can_fuse(index) and loss.fuses_with(activation))
             if fused:
                 value, grad = loss.logits_value_and_gradient(y, layer.Z, y_pred, sample_weight)
             else:
@@ -80,8 +136,28 @@ class CompiledLoss:
             if weight != 1.0:
                 value, grad = value * weight, grad * weight
             total += float(value)
-            values.append(float(value)), grads.append(grad), from_z.append(fused)
-        return total, values, grads, from_z
+            values.append(float(value)), grads.append(grad)
+        return total, values, grads
+
+    def values(self, ys, y_preds, sample_weight, from_logits=True):
+        """``(total, per-output values)``: the loss alone, as evaluation needs it.
+
+        ``from_logits=False`` scores predictions given as they are (no layer's Z).
+        """
+        total, values = 0.0, []
+        fused_outputs = self.fused if from_logits else [False] * len(self.losses)
+        layers = self.output_layers if from_logits else [None] * len(self.losses)
+        for loss, weight, fused, layer, y, y_pred in zip(self.losses, self.weights, fused_outputs,
+                                                         layers, ys, y_preds):
+            if loss is None:
+                values.append(None)
+                continue
+            value = (loss.logits_value_and_gradient(y, layer.Z, y_pred, sample_weight)[0] if fused
+                     else loss.value_and_gradient(y, y_pred, sample_weight)[0])
+            value = float(value) * weight
+            total += value
+            values.append(value)
+        return total, values
 
 
 def _metric_specs(metrics, names, argument):

@@ -1,13 +1,20 @@
-"""Checking and batching the arrays given to ``fit``, ``evaluate`` and ``predict``.
+"""Checking what ``fit``, ``evaluate`` and ``predict`` are given, before anything changes.
 
-Everything here is checked before any weight changes, and the user's arrays are
-never written to: batches are slices (views) or gathered copies.
+Every argument and array is checked here, before any weight changes, and the user's
+arrays are never written to. Values are checked after they are converted to the
+model's dtype: a float64 1e39 that would become inf in float32 is refused, not
+silently turned into inf.
 """
 
 import math
 import numbers
 
 import numpy as np
+
+#: What ``fit``, ``evaluate`` and ``predict`` accept as an array: NumPy arrays (memmaps
+#: included), nested lists and tuples of numbers, and objects exposing the array
+#: protocol (an h5py dataset, a pandas frame...).
+ARRAY_LIKE = "a NumPy array, a list of numbers, or an object with `__array__`"
 
 
 def check_int(name, value, minimum, caller):
@@ -23,6 +30,21 @@ def check_optional_int(name, value, caller):
     return None if value is None else check_int(name, value, 1, caller)
 
 
+def check_loop_arguments(caller, batch_size, steps, verbose, stream_is_terminal):
+    """``(batch_size, steps, verbose)`` of fit/evaluate/predict, checked and resolved.
+
+    ``batch_size`` defaults to 32; ``verbose="auto"`` is 1 on a terminal, else 2.
+    """
+    batch_size = check_int("batch_size", 32 if batch_size is None else batch_size, 1, caller)
+    steps = check_optional_int("steps_per_epoch" if caller == "fit" else "steps", steps, caller)
+    if verbose == "auto":
+        return batch_size, steps, 1 if stream_is_terminal else 2
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"`verbose` of {caller}() must be 'auto', 0, 1 or 2. "
+                         f"Received: verbose={verbose!r}")
+    return batch_size, steps, int(verbose)
+
+
 def check_split(validation_split):
     """``validation_split`` as a float in [0, 1) (None means 0, as in Keras)."""
     if validation_split is None:
@@ -36,20 +58,27 @@ def check_split(validation_split):
     return float(validation_split)
 
 
-def resolve_verbose(verbose, caller, stream_is_terminal):
-    """0, 1 or 2 from Keras's ``verbose`` ("auto": 1 on a terminal, else 2)."""
-    if verbose == "auto":
-        return 1 if stream_is_terminal else 2
-    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
-        raise ValueError(f"`verbose` of {caller}() must be 'auto', 0, 1 or 2. "
-                         f"Received: verbose={verbose!r}")
-    return int(verbose)
+def _is_array_like(value):
+    return (isinstance(value, (np.ndarray, list, tuple, numbers.Number)) or hasattr(value, "__array__")
+            or hasattr(value, "__array_interface__"))
 
 
-def as_numeric(name, values, caller):
-    """``values`` as a numeric ndarray with no NaN or inf, or a clear error."""
+def as_numeric(name, values, caller, dtype=None):
+    """``values`` as a numeric ndarray (in ``dtype`` when given) with no NaN or inf.
+
+    Raises
+    ------
+    TypeError
+        For an object that is not array-like, or non-numeric values.
+    ValueError
+        For ragged lists, a missing batch axis, no samples, NaN or inf, or finite
+        values that do not fit ``dtype``.
+    """
     if values is None:
         raise ValueError(f"{caller}() needs `{name}`. Received: {name}=None")
+    if not _is_array_like(values):
+        raise TypeError(f"`{name}` of {caller}() must be {ARRAY_LIKE}. Received an object of "
+                        f"type {type(values).__name__}.")
     try:
         array = np.asarray(values)
     except ValueError as error:  # ragged lists
@@ -61,12 +90,23 @@ def as_numeric(name, values, caller):
         raise ValueError(f"`{name}` of {caller}() must have a batch axis. Received a scalar.")
     if len(array) == 0:
         raise ValueError(f"`{name}` of {caller}() is empty (0 samples).")
+    converted = array if dtype is None else array.astype(dtype, copy=False)
+    check_finite(name, array, converted, caller)
+    return converted
+
+
+def check_finite(name, original, converted, caller):
+    """Refuse NaN or inf in ``converted``: given so in ``original``, or made by the conversion."""
     # A finite sum settles it without a boolean copy of the data; else look entry by entry.
-    if array.dtype.kind == "f" and not (np.isfinite(array.sum()) or np.isfinite(array).all()):
-        bad = np.argwhere(~np.isfinite(array))[0]
-        raise ValueError(f"`{name}` of {caller}() contains NaN or inf (first at index "
-                         f"{tuple(int(i) for i in bad)}: {array[tuple(bad)]}).")
-    return array
+    if converted.dtype.kind != "f" or np.isfinite(converted.sum()) or np.isfinite(converted).all():
+        return
+    index = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
+    if np.isfinite(original[index]):
+        raise ValueError(f"`{name}` of {caller}() holds {original[index]!r} (at index {index}), "
+                         f"too large for the model's dtype {converted.dtype}: it would become "
+                         f"{converted[index]}.")
+    raise ValueError(f"`{name}` of {caller}() contains NaN or inf (first at index {index}: "
+                     f"{original[index]}).")
 
 
 def fits_shape(expected, shape):
@@ -86,7 +126,6 @@ def check_same_length(arrays, caller):
 
 def split_validation(arrays, validation_split):
     """The last ``validation_split`` share of each array as validation, as Keras does."""
-    validation_split = check_split(validation_split)
     n = len(arrays[0])
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
@@ -95,38 +134,6 @@ def split_validation(arrays, validation_split):
     train = [None if a is None else a[:split_at] for a in arrays]
     val = [None if a is None else a[split_at:] for a in arrays]
     return train, val
-
-
-def batch_indices(n, batch_size, order=None):
-    """Yield the index of each batch: slices in order, or chunks of a permutation.
-
-    The last batch is smaller when ``batch_size`` does not divide ``n``; it is
-    never dropped.
-    """
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        yield slice(start, stop) if order is None else order[start:stop]
-
-
-def take(array, index):
-    """``array[index]``, or None for None."""
-    return None if array is None else array[index]
-
-
-def take_all(arrays, index):
-    """``[a[index] for a in arrays]`` (None stays None)."""
-    return [None if a is None else a[index] for a in arrays]
-
-
-def class_weight_to_sample_weight(class_weight, y):
-    """Per-sample weights from ``{class: weight}`` and the targets' labels."""
-    y = np.asarray(y)
-    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
-    labels = np.round(labels).astype(np.int64)
-    missing = set(np.unique(labels).tolist()) - set(class_weight)
-    if missing:
-        raise ValueError(f"`class_weight` has no weight for classes {sorted(missing)}.")
-    return np.array([class_weight[label] for label in labels.tolist()], dtype=np.float64)
 
 
 def by_name(model, values, names, what, caller):
@@ -139,6 +146,9 @@ def by_name(model, values, names, what, caller):
                              f"{kind} are {names}.")
         return [values.get(name) for name in names]
     if len(names) == 1:
+        if isinstance(values, (list, tuple)) and len(values) == 1 and isinstance(
+                values[0], np.ndarray):
+            return [values[0]]  # [x] for a one-input model, as Keras takes it
         return [values]
     if not isinstance(values, (list, tuple)) or len(values) != len(names):
         raise ValueError(f"Model {model.name!r} has {len(names)} {kind} {names}: `{what}` of "
@@ -147,38 +157,86 @@ def by_name(model, values, names, what, caller):
 
 
 def check_inputs(model, x, caller):
-    """The model's inputs as a list of numeric arrays (one per input), or a clear error."""
+    """The model's inputs as arrays in its dtype (one per input), checked against its shapes."""
     names = model.input_names
     xs = by_name(model, x, names, "x", caller)
     labels = ["x"] if len(names) == 1 else [f"x[{name!r}]" for name in names]
-    return [as_numeric(label, value, caller) for label, value in zip(labels, xs)]
+    xs = [as_numeric(label, value, caller, model.input_dtype) for label, value in zip(labels, xs)]
+    check_same_length(dict(zip(labels, xs)), caller)
+    return xs
+
+
+def check_sample_weight(sample_weight, n, caller):
+    """Per-sample weights of shape (N,) (``(N, 1)`` is accepted as Keras does)."""
+    sample_weight = as_numeric("sample_weight", sample_weight, caller, np.float64)
+    if sample_weight.ndim == 2 and sample_weight.shape[1] == 1:
+        sample_weight = sample_weight[:, 0]
+    if sample_weight.ndim != 1 or (sample_weight < 0).any():
+        raise ValueError(f"`sample_weight` of {caller}() must hold one non-negative weight per "
+                         f"sample: shape (N,) or (N, 1). Received shape {sample_weight.shape}"
+                         + (" with negative weights." if sample_weight.ndim == 1 else "."))
+    return sample_weight
+
+
+def check_class_weight(class_weight, num_classes, caller):
+    """``{class index: weight}`` with finite, non-negative numbers for classes that exist."""
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"`class_weight` of {caller}() must be a dict {{class index: weight}}. "
+                        f"Received: {type(class_weight).__name__}")
+    checked = {}
+    for key, weight in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, numbers.Integral) or not (
+                0 <= key < num_classes):
+            raise ValueError(f"`class_weight` of {caller}() has key {key!r}, which is not a class "
+                             f"of this output (classes 0 to {num_classes - 1}).")
+        if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or not (
+                math.isfinite(weight) and weight >= 0):
+            raise ValueError(f"`class_weight` of {caller}() must map classes to finite, "
+                             f"non-negative numbers. Received {key!r}: {weight!r}")
+        checked[int(key)] = float(weight)
+    return checked
+
+
+def class_weight_to_sample_weight(class_weight, y):
+    """Per-sample weights from ``{class: weight}`` and the targets' labels."""
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = np.round(labels).astype(np.int64)
+    missing = set(np.unique(labels).tolist()) - set(class_weight)
+    if missing:
+        raise ValueError(f"`class_weight` has no weight for classes {sorted(missing)}.")
+    return np.array([class_weight[label] for label in labels.tolist()], dtype=np.float64)
 
 
 def check_data(model, x, y, sample_weight, caller, class_weight=None):
     """Everything ``fit``/``evaluate`` are given, checked before anything changes.
 
-    Returns the inputs (in the model's dtype), the targets (standardized by
-    each output's loss) and the per-sample weights.
+    Returns the inputs (in the model's dtype), the targets (standardized by each
+    output's loss, in the model's dtype) and the per-sample weights.
     """
     xs = check_inputs(model, x, caller)
-    names, losses = model.output_names, model._compiled_loss.losses
+    names, losses = model.output_names, model.output_losses
     ys = by_name(model, y, names, "y", caller)
     labels = ["y"] if len(names) == 1 else [f"y[{name!r}]" for name in names]
     ys = [None if (value is None and loss is None) else as_numeric(label, value, caller)
           for label, value, loss in zip(labels, ys, losses)]
     if sample_weight is not None:
-        sample_weight = as_numeric("sample_weight", sample_weight, caller)
-        if sample_weight.ndim != 1 or (sample_weight < 0).any():
-            raise ValueError(f"`sample_weight` of {caller}() must be a 1-D array of "
-                             f"non-negative weights. Received shape {sample_weight.shape}.")
+        sample_weight = check_sample_weight(sample_weight, len(xs[0]), caller)
     x_labels = ["x"] if len(xs) == 1 else model.input_names
     check_same_length({**dict(zip(x_labels, xs)), **dict(zip(labels, ys)),
                        "sample_weight": sample_weight}, caller)
     output_shapes = model.check_input(xs, caller)
-    ys = model._compiled_loss.validate_targets(ys, output_shapes, model.input_dtype)
+    originals = ys
+    ys = [None if loss is None or value is None else
+          loss.validate_targets(value, shape, model.input_dtype)
+          for loss, value, shape in zip(losses, ys, output_shapes)]
+    for label, original, value in zip(labels, originals, ys):
+        if value is not None and value is not original:  # converted: check what it became
+            check_finite(label, original.reshape(value.shape), value, caller)
     if class_weight is not None:
         if len(ys) != 1:
             raise ValueError("`class_weight` is only supported for models with one output.")
+        units = output_shapes[0][-1]
+        class_weight = check_class_weight(class_weight, max(units, 2), caller)
         weights = class_weight_to_sample_weight(class_weight, ys[0])
         sample_weight = weights if sample_weight is None else weights * sample_weight
-    return [a.astype(model.input_dtype, copy=False) for a in xs], ys, sample_weight
+    return xs, ys, sample_weight

@@ -83,6 +83,7 @@ class Functional(Model):
             for tensor in node.inbound:
                 self._consumers[id(tensor)] = self._consumers.get(id(tensor), 0) + 1
         self.built = True
+        self._all_weights = self.weight_slots()  # the graph is fixed: its weights too
         shapes_in = [t.shape for t in self.inputs]
         shapes_out = [t.shape for t in self.outputs]
         self.input_shape = shapes_in[0] if len(shapes_in) == 1 else shapes_in
@@ -144,7 +145,11 @@ class Functional(Model):
 
     # -------------------------------------------------------------- passes
     def forward_all(self, xs, training=False):
-        """Run every node in topological order; return one array per output."""
+        """Run every node in topological order; return one array per output.
+
+        A layer used by several nodes leaves its cache per use (``get_cache``), for
+        its backward to run once per use.
+        """
         values = {id(t): x for t, x in zip(self.inputs, xs)}
         self._caches = {}
         for node in self._nodes:
@@ -155,63 +160,48 @@ class Functional(Model):
             values[id(node.output)] = layer.forward(args if node.takes_list else args[0],
                                                     training=training)
             if id(layer) in self._shared:
-                self._caches[id(node)] = [_snapshot(m) for m in _members(layer)]
+                self._caches[id(node)] = layer.get_cache()
         return [values[id(t)] for t in self.outputs]
 
-    def forward(self, inputs, training=False):
-        """As a layer inside another model: one array (one input) or a list of them."""
-        outputs = self.forward_all(inputs if len(self.inputs) > 1 else [inputs], training)
-        return outputs[0] if len(outputs) == 1 else outputs
-
-    def backward(self, grad_output, from_z=False):
-        """As a layer inside another model: the gradient(s) for this model's input(s)."""
-        grads = grad_output if len(self.outputs) > 1 else [grad_output]
-        input_grads = self.backward_all(grads, [from_z] * len(grads), self.input_gradient_needed)
-        return input_grads if len(self.inputs) > 1 else input_grads[0]
-
-    def backward_all(self, grads, from_z, input_gradients=True):
+    def backward_all(self, grads, at_z, input_gradients=True):
         """Reverse topological order: sum gradients at fan-out, accumulate shared layers'.
 
-        With ``input_gradients=False``, layers fed only by the model's inputs may
-        skip their dX.
+        With ``input_gradients=False``, layers fed only by the model's inputs skip
+        their dX.
         """
         grad_of = {}
-        for tensor, grad, at_z in zip(self.outputs, grads, from_z):
+        for tensor, grad, fused in zip(self.outputs, grads, at_z):
             if grad is not None:
-                key = (id(tensor), at_z)
-                grad_of[key] = grad if key not in grad_of else grad_of[key] + grad
+                _add_to(grad_of, (id(tensor), fused), grad)
         totals = {}
         for node in reversed(self._nodes):
             if node.is_input:
                 continue
             layer = node.layer
-            at_z, grad = (True, grad_of.pop((id(node.output), True), None))
+            fused, grad = True, grad_of.pop((id(node.output), True), None)
             if grad is None:
-                at_z, grad = False, grad_of.pop((id(node.output), False), None)
+                fused, grad = False, grad_of.pop((id(node.output), False), None)
             if grad is None:
                 continue  # this node does not reach the loss
-            layer.input_gradient_needed = input_gradients or not all(
-                t.node.is_input for t in node.inbound)
+            wanted = input_gradients or not all(t.node.is_input for t in node.inbound)
             shared = id(layer) in self._shared
             if shared:
-                for member, cache in zip(_members(layer), self._caches[id(node)]):
-                    _restore(member, cache)
-            grad_in = layer.backward_from_z(grad) if at_z else layer.backward(grad)
+                layer.set_cache(self._caches[id(node)])
+            grad_in = (layer.backward_from_z(grad, wanted) if fused
+                       else layer.backward(grad, input_gradient=wanted))
             if shared:
-                for member in _members(layer):
-                    _accumulate(totals.setdefault(id(member), (member, {}))[1], member.grads)
+                for member in layer.flatten_layers():
+                    for name, g in member.grads.items():
+                        _add_to(totals.setdefault(id(member), (member, {}))[1], name, g)
             grad_in = grad_in if node.takes_list else [grad_in]
             for tensor, g in zip(node.inbound, grad_in):
-                if g is None:
-                    continue
-                key = (id(tensor), False)
-                grad_of[key] = g if key not in grad_of else grad_of[key] + g
+                if g is not None:
+                    _add_to(grad_of, (id(tensor), False), g)
         for member, summed in totals.values():
             member.grads = summed
-        for layer in self._layers:
-            for name in layer.weight_names:  # layers that do not reach the loss
-                if name not in layer.grads:
-                    layer.grads[name] = 0 * getattr(layer, name)
+        for layer, name in self._all_weights:  # layers that do not reach the loss
+            if name not in layer.grads:
+                layer.grads[name] = 0 * getattr(layer, name)
         return [grad_of.get((id(t), False)) for t in self.inputs]
 
     # -------------------------------------------------------------- config
@@ -265,27 +255,9 @@ class Functional(Model):
                    trainable=config.get("trainable", True))
 
 
-def _members(layer):
-    """A layer, and every layer inside it when it is a model."""
-    members = [layer]
-    for inner in getattr(layer, "layers", []):
-        members.extend(_members(inner))
-    return members
-
-
-def _snapshot(layer):
-    """What one use of a shared layer leaves behind for its backward (its caches)."""
-    return {k: v for k, v in vars(layer).items() if k not in ("grads",)
-            and k not in layer.weight_names}
-
-
-def _restore(layer, cache):
-    vars(layer).update(cache)
-
-
-def _accumulate(total, grads):
-    for name, grad in grads.items():
-        total[name] = grad if name not in total else total[name] + grad
+def _add_to(sums, key, value):
+    """``sums[key] += value``, the first value kept as it is (no copy)."""
+    sums[key] = value if key not in sums else sums[key] + value
 
 
 layers_module.register_layer_class(Functional)

@@ -9,7 +9,7 @@ the one training loop.
 
 
 from layerkit import saving
-from layerkit.layers.layer import Layer, assign_weights
+from layerkit.layers.layer import Layer
 from layerkit.models.summary import print_summary
 from layerkit.models.trainer import Trainer
 
@@ -18,8 +18,8 @@ class Model(Trainer, Layer):
     """Base class of models.
 
     A subclass provides ``layers``, ``build``, ``compute_output_shape``,
-    ``check_input``, ``forward`` and ``backward(grad_output, from_z=False)`` (or,
-    for several inputs and outputs, ``forward_all`` and ``backward_all``).
+    ``check_input``, ``forward_all(xs, training)`` and
+    ``backward_all(grads, at_z, input_gradients)`` (one array per input or output).
     ``Model(inputs, outputs)`` makes a graph model
     (:class:`~layerkit.models.functional.Functional`), as in Keras.
 
@@ -70,17 +70,34 @@ class Model(Trainer, Layer):
         """One name per input."""
         return ["input"]
 
+    def sublayers(self):
+        return self.layers
+
     def output_can_fuse(self, index):
-        """Whether output ``index`` may take its loss gradient at its layer's Z."""
+        """Whether output ``index`` may take its loss gradient at its layer's Z.
+
+        True unless something else also reads that layer's output (a graph decides).
+        """
         return True
 
-    def forward_all(self, xs, training=False):
-        """Forward for a list of inputs; returns a list of outputs."""
-        return [self.forward(xs[0], training=training)]
+    def forward(self, x, training=False):
+        """As a layer: one array in (a list for several inputs), one out (a list for several)."""
+        outputs = self.forward_all(x if len(self.input_names) > 1 else [x], training)
+        return outputs[0] if len(outputs) == 1 else outputs
 
-    def backward_all(self, grads, from_z, input_gradients=True):
-        """Backward from a gradient per output; returns a gradient per input (None if skipped)."""
-        return [self.backward(grads[0], from_z=from_z[0], input_gradient=input_gradients)]
+    def backward(self, grad_output, input_gradient=True):
+        """As a layer inside another model: the gradient(s) for this model's input(s)."""
+        grads = grad_output if len(self.output_names) > 1 else [grad_output]
+        input_grads = self.backward_all(grads, [False] * len(grads), input_gradient)
+        return input_grads if len(self.input_names) > 1 else input_grads[0]
+
+    def get_cache(self):
+        """Every inner layer's cache (a model used several times in a graph)."""
+        return {id(layer): layer.get_cache() for layer in self.flatten_layers(include_self=False)}
+
+    def set_cache(self, cache):
+        for layer in self.flatten_layers(include_self=False):
+            layer.set_cache(cache[id(layer)])
 
     @property
     def input_dtype(self):
@@ -107,52 +124,6 @@ class Model(Trainer, Layer):
                 return layer
         raise ValueError(f"No such layer: {name!r}. Existing layers are: "
                          f"{[layer.name for layer in self.layers]}.")
-
-    # -------------------------------------------------------------- weights
-    def weight_slots(self):
-        """``[(layer, weight name)]`` in the order of :meth:`get_weights`."""
-        slots = []
-        for layer in self.layers:
-            if isinstance(layer, Model):
-                slots.extend(layer.weight_slots())
-            else:
-                slots.extend((layer, name) for name in layer.weight_names)
-        return slots
-
-    @property
-    def weights(self):
-        return [getattr(layer, name) for layer, name in self.weight_slots()]
-
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return [w for layer in self.layers for w in layer.trainable_weights]
-
-    @property
-    def gradients(self):
-        if not self.trainable:
-            return []
-        return [g for layer in self.layers for g in layer.gradients]
-
-    def set_weights(self, weights):
-        """Overwrite every weight with ``weights`` (the order of :meth:`get_weights`).
-
-        All counts and shapes are checked before anything is written.
-
-        Raises
-        ------
-        ValueError
-            If the count or a shape differs (the message names the layer).
-        """
-        weights = list(weights)
-        slots = self.weight_slots()
-        if len(weights) != len(slots):
-            raise ValueError(
-                f"Model {self.name!r} expected {len(slots)} weight arrays, but received "
-                f"{len(weights)}. Expected shapes: "
-                f"{[getattr(layer, name).shape for layer, name in slots]}.")
-        assign_weights(slots, weights)
 
     # -------------------------------------------------------------- files
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):

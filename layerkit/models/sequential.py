@@ -3,7 +3,7 @@
 from layerkit import layers as layers_module
 from layerkit.layers.input import InputLayer
 from layerkit.layers.keras_tensor import KerasTensor
-from layerkit.layers.layer import Layer
+from layerkit.layers.layer import Layer, structure_changed
 from layerkit.models.data import fits_shape
 from layerkit.models.model import Model
 
@@ -42,6 +42,7 @@ class Sequential(Model):
         super().__init__(trainable=trainable, name=name)
         self._layers = []
         self._input_layer = None
+        self._first_weighted = None
         for layer in layers or []:
             self.add(layer, rebuild=False)
         if self._input_layer is not None and self._layers:
@@ -75,9 +76,10 @@ class Sequential(Model):
         if any(existing.name == layer.name for existing in self._layers):
             raise ValueError(f"All layers added to Sequential model {self.name!r} must have "
                              f"unique names; {layer.name!r} is already used.")
-        if not self._layers and self._input_layer is None and layer._declared_input_shape:
-            self._input_layer = InputLayer(shape=layer._declared_input_shape)
+        if not self._layers and self._input_layer is None and layer.declared_input_shape:
+            self._input_layer = InputLayer(shape=layer.declared_input_shape)
         self._layers.append(layer)
+        structure_changed()
         self.built = False
         if rebuild and self._input_layer is not None:
             self.build(self._input_layer.batch_shape)
@@ -87,6 +89,7 @@ class Sequential(Model):
         if not self._layers:
             raise TypeError(f"Sequential model {self.name!r} has no layers to pop.")
         layer = self._layers.pop()
+        structure_changed()
         self.built = False
         if rebuild and self._input_layer is not None and self._layers:
             self.build(self._input_layer.batch_shape)
@@ -105,6 +108,7 @@ class Sequential(Model):
         shape = input_shape
         for layer in self._layers:
             shape = layer.build_for(shape)
+        self._first_weighted = None
         self.built = True
         self.input_shape, self.output_shape = input_shape, shape
 
@@ -133,33 +137,35 @@ class Sequential(Model):
                 f"input with shape {x.shape}.")
         return [self.compute_output_shape((None,) + x.shape[1:])]
 
-    def forward(self, x, training=False):
+    def forward_all(self, xs, training=False):
+        x = xs[0]
         for layer in self._layers:
             x = layer.forward(x, training=training)
-        return x
+        return [x]
 
-    def backward(self, grad_output, from_z=False, input_gradient=None):
-        """Run every layer's backward in reverse; ``from_z``: the gradient is at the last Z.
+    def backward_all(self, grads, at_z, input_gradients=True):
+        """Every layer's backward in reverse; ``at_z[0]``: the gradient is at the last layer's Z.
 
-        With ``input_gradient=False`` nothing below the first layer with weights
-        runs, that layer skips its dX, and None is returned; by default, as this
-        model's own ``input_gradient_needed`` says.
+        Without ``input_gradients`` nothing below the first layer with weights runs (a
+        Flatten first would only reshape dX), that layer skips its dX, and None is returned.
         """
-        if input_gradient is None:
-            input_gradient = self.input_gradient_needed
         layers = self._layers
-        if not input_gradient:  # e.g. a Flatten first: its backward would only reshape dX
-            first = next((i for i, layer in enumerate(layers) if layer.weights), len(layers) - 1)
-            layers = layers[first:]
-        for layer in layers:
-            layer.input_gradient_needed = True
-        layers[0].input_gradient_needed = input_gradient
-        if from_z:
-            grad_output = layers[-1].backward_from_z(grad_output)
+        if not input_gradients:
+            layers = layers[self._first_with_weights():]
+        grad = grads[0]
+        if at_z[0]:
+            grad = layers[-1].backward_from_z(grad, input_gradients or len(layers) > 1)
             layers = layers[:-1]
-        for layer in reversed(layers):
-            grad_output = layer.backward(grad_output)
-        return grad_output if input_gradient else None
+        for k in range(len(layers) - 1, -1, -1):
+            grad = layers[k].backward(grad, input_gradient=input_gradients or k > 0)
+        return [grad if input_gradients else None]
+
+    def _first_with_weights(self):
+        """The index of the first layer with weights (found once per build)."""
+        if self._first_weighted is None:
+            self._first_weighted = next((i for i, layer in enumerate(self._layers)
+                                         if layer.weight_slots()), len(self._layers) - 1)
+        return self._first_weighted
 
     def get_config(self):
         entries = [] if self._input_layer is None else [layers_module.serialize(self._input_layer)]

@@ -1,6 +1,5 @@
 """Keras-style model summaries: a box-drawn table and the parameter totals."""
 
-import numpy as np
 
 
 def readable_size(num_bytes):
@@ -37,7 +36,7 @@ def _rows(model, expand_nested, show_trainable, connected, depth=0):
         if show_trainable:
             row.append("Y" if layer.trainable else "N")
         rows.append(row)
-        if expand_nested and hasattr(layer, "layers") and layer.layers:
+        if expand_nested and layer.sublayers():
             rows.extend(_rows(layer, expand_nested, show_trainable, connected, depth + 1))
     return rows
 
@@ -97,7 +96,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
              f"({readable_size(total_bytes - trainable_bytes)})"]
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and optimizer.built:
-        slots = [np.asarray(v) for v in optimizer.variables]
+        slots = optimizer.variables_for(model.trainable_weights)
         count, size = _count(slots)
         text.append(f" Optimizer params: {count:,} ({readable_size(size)})")
     (print_fn or print)("\n".join(text))

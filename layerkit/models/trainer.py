@@ -1,31 +1,26 @@
 """The training loop every model shares: ``compile``, ``fit``, ``evaluate``, ``predict``.
 
-A model provides ``forward_all(xs, training)`` and ``backward_all(grads, from_z)``
-(lists: one array per input, one per output), its ``output_layers``,
-``input_names``/``output_names``, its ``trainable_weights`` and their
-``gradients``, and ``check_input(xs, caller)``; this class turns those into
-Keras's API, for ``Sequential`` and graph models alike. One training step is
-three calls in a row, visible in :meth:`Trainer.train_step`:
-
-1. compute the gradients (forward, loss, backward),
-2. transform them (clipping; an all-reduce across processes would go here),
-3. apply them with the optimizer.
+A model provides ``forward_all(xs, training)`` and ``backward_all(grads, at_z,
+input_gradients)`` (lists: one array per input, one per output), its
+``output_layers``, ``input_names``/``output_names``, ``trainable_slots()`` and
+``check_input(xs, caller)``; this class turns those into Keras's API, for
+``Sequential`` and graph models alike. ``fit`` is a readable sequence of Keras's
+hooks around :meth:`~layerkit.models.steps.Steps.train_step`.
 """
 
-import math
 import sys
-import warnings
 
 import numpy as np
 
 from layerkit import backend, optimizers
 from layerkit.callbacks import CallbackList, History
-from layerkit.models import data
-from layerkit.models.compile_utils import CompiledLoss, CompiledMetrics
-from layerkit.models.training_state import TrainingState
+from layerkit.interrupts import interrupt_handler
+from layerkit.models import compile_utils, data
+from layerkit.models.epoch_iterator import EpochIterator
+from layerkit.models.steps import Steps, _flatten
 
 
-class Trainer:
+class Trainer(Steps):
     """Mixin giving a model ``compile``, ``fit``, ``evaluate``, ``predict`` and friends."""
 
     def _init_trainer(self):
@@ -33,8 +28,8 @@ class Trainer:
         self.optimizer = self.loss = None
         self.stop_training = False
         self.history = None
-        self._compiled_loss = self._compiled_metrics = None
-        self._shuffle_seed = None
+        self.shuffle_seed = None
+        self._compiled_loss = self._compiled_metrics = self._compile_config = None
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="sgd", loss=None, loss_weights=None, metrics=None,
@@ -64,7 +59,8 @@ class Trainer:
         ------
         ValueError
             For an unknown optimizer, loss or metric name (the message lists the
-            valid ones), or a list/dict that does not match the outputs.
+            valid ones), a list/dict that does not match the outputs, or an optimizer
+            that holds the state of another model's weights. Nothing changes then.
 
         Example
         -------
@@ -73,15 +69,35 @@ class Trainer:
         >>> model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
         """
         optimizer = optimizers.get(optimizer)
-        compiled_loss = CompiledLoss(loss, loss_weights, self.output_names)
-        compiled_metrics = CompiledMetrics(metrics, weighted_metrics, self.output_names)
+        compiled_loss = compile_utils.CompiledLoss(loss, loss_weights, self.output_names)
+        compiled_metrics = compile_utils.CompiledMetrics(metrics, weighted_metrics,
+                                                         self.output_names)
+        if self.built:
+            self._check_optimizer_is_ours(optimizer)
         self.optimizer, self.loss = optimizer, loss if loss is None else (
             compiled_loss.losses[0] if len(compiled_loss.losses) == 1 else loss)
-        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
-                              "weighted_metrics": weighted_metrics}
+        self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                                "weighted_metrics": weighted_metrics}
         self._compiled_loss, self._compiled_metrics = compiled_loss, compiled_metrics
-        self._shuffle_seed = int(backend.random_generator().integers(2**63))
+        self.shuffle_seed = int(backend.random_generator().integers(2**63))
         self.compiled = True
+
+    def get_compile_config(self):
+        """What ``compile`` was given, serialized (objects as configs), or None if not compiled."""
+        if not self.compiled:
+            return None
+        return {"optimizer": optimizers.serialize(self.optimizer),
+                **compile_utils.serialize_compile_args(self._compile_config)}
+
+    def compile_from_config(self, config):
+        """Compile from :meth:`get_compile_config`'s output (a fresh optimizer from its config)."""
+        self.compile(optimizer=optimizers.deserialize(config["optimizer"]),
+                     **compile_utils.deserialize_compile_args(config))
+
+    @property
+    def output_losses(self):
+        """The :class:`~layerkit.losses.Loss` of each output (None where an output has none)."""
+        return [] if self._compiled_loss is None else list(self._compiled_loss.losses)
 
     def _require_compiled(self, caller, need_loss=True):
         if not self.compiled:
@@ -90,6 +106,24 @@ class Trainer:
         if need_loss and not self._compiled_loss.defined:
             raise RuntimeError(f"Model {self.name!r} was compiled without a loss: pass "
                                f"`loss=` to `compile()` before `{caller}()`.")
+
+    def _check_optimizer_is_ours(self, optimizer):
+        """Refuse an optimizer whose state belongs entirely to other weights (another model's)."""
+        if optimizer.built and not any(optimizer.is_tracking(w) for w in self.weights):
+            raise ValueError(
+                f"Optimizer {optimizer.name!r} holds the state (momentum, step count...) of "
+                f"another model's weights, none of model {self.name!r}'s. An optimizer's state "
+                "belongs to the weights it trained: give this model a new optimizer instance "
+                "(or its name, e.g. optimizer='adam').")
+
+    def _prepare_evaluation(self, xs):
+        if not self.built:
+            self.build((None,) + xs[0].shape[1:])
+        self._compiled_loss.plan(self)
+
+    def _prepare_training(self, xs):
+        self._prepare_evaluation(xs)
+        self._check_optimizer_is_ours(self.optimizer)
 
     # ------------------------------------------------------------------ metrics
     @property
@@ -111,85 +145,6 @@ class Trainer:
         """``{"loss": ..., metric name: ...}`` as Python floats."""
         return self._compiled_metrics.result()
 
-    # ------------------------------------------------------------------ one step
-    def _forward_backward(self, xs, ys, sample_weight=None, input_gradients=False):
-        """Forward, loss, backward: every layer's ``grads`` filled.
-
-        Returns ``(total loss, per-output losses, outputs, input gradients)``; the
-        input gradients are None unless asked for (the first layer skips its dX).
-        """
-        y_preds = self.forward_all(xs, training=True)
-        total, values, grads, from_z = self._compiled_loss.value_and_gradients(
-            self, ys, y_preds, sample_weight)
-        return total, values, y_preds, self.backward_all(grads, from_z, input_gradients)
-
-    def transform_gradients(self, grads):
-        """Step 2 of a training step: the optimizer's clipping (and, later, an all-reduce)."""
-        return self.optimizer.clip_gradients(grads)
-
-    def train_step(self, xs, ys, sample_weight=None):
-        """One optimisation step on one batch (lists of arrays); returns the batch's loss.
-
-        A step whose loss, or whose updated weights, are not finite is undone:
-        training stops with a warning and the weights stay those of the last
-        finite step.
-        """
-        state = self._training_state()
-        loss, values, y_preds, _ = self._forward_backward(xs, ys, sample_weight)  # 1. compute
-        grads = self.transform_gradients(state.gradients())                         # 2. transform
-        if math.isfinite(loss):
-            self._apply_if_finite(state, grads)                                     # 3. apply
-        else:
-            self._stop_on_non_finite(f"the loss is {loss}")
-        self._compiled_metrics.update(loss, values, ys, y_preds, sample_weight, len(xs[0]))
-        return loss
-
-    def _training_state(self):
-        """The weights being trained and the buffers a step needs (kept while they fit)."""
-        state = getattr(self, "_state", None)
-        if state is None or not state.matches(self):
-            state = self._state = TrainingState(self)
-        return state
-
-    def _apply_if_finite(self, state, grads):
-        """Let the optimizer update the weights; undo the step if any became inf or NaN.
-
-        The weights and the optimizer's state are copied first (into buffers kept
-        across steps), so that an undone step leaves both exactly as they were.
-        """
-        state.save(self.optimizer)
-        self.optimizer.update(grads, state.weights)
-        if not state.all_finite():
-            state.restore()
-            self.optimizer.iterations -= 1  # the step did not happen
-            self._stop_on_non_finite("a gradient or an updated weight is not finite")
-
-    def _stop_on_non_finite(self, what):
-        step = self.optimizer.iterations
-        warnings.warn(f"Training of model {self.name!r} stopped at step {step + 1}: {what}. "
-                      f"The step was not applied: the weights are those of the last finite "
-                      f"step.", RuntimeWarning, stacklevel=4)
-        self.stop_training = True
-
-    def test_step(self, xs, ys, sample_weight=None):
-        """Loss and metrics on one batch, weights untouched; returns the batch's loss."""
-        y_preds = self.forward_all(xs, training=False)
-        loss, values, _, _ = self._compiled_loss.value_and_gradients(self, ys, y_preds,
-                                                                     sample_weight)
-        self._compiled_metrics.update(loss, values, ys, y_preds, sample_weight, len(xs[0]))
-        return loss
-
-    # ------------------------------------------------------------------ data
-    def _ensure_built(self, xs):
-        if not self.built:
-            self.build((None,) + xs[0].shape[1:])
-
-    def _shuffled_order(self, n, epoch):
-        """A permutation that depends only on the compile seed, the epoch and the step count,
-        so that a resumed run shuffles exactly as an uninterrupted one."""
-        rng = np.random.default_rng([self._shuffle_seed, epoch, self.optimizer.iterations])
-        return rng.permutation(n)
-
     # ------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
@@ -199,18 +154,19 @@ class Trainer:
 
         Parameters
         ----------
-        x : array-like, shape (N, ...)
-        y : array-like, shape (N, ...)
+        x : array-like, shape (N, ...), or a list / dict of them (one per input)
+        y : array-like, shape (N, ...), or a list / dict of them (one per output)
             Targets matching the output: (N, units), or (N,) for one unit or
             integer labels.
         batch_size : int, optional
             Samples per step, 32 by default; the last batch may be smaller.
         epochs : int
-            The epoch to stop at (counting from 0, with ``initial_epoch``).
+            The index of the epoch to stop before: training runs epochs
+            ``initial_epoch`` to ``epochs - 1`` (so ``epochs`` epochs from 0).
         verbose : {"auto", 0, 1, 2}
             0 silent, 1 a progress bar per epoch, 2 one line per epoch;
             "auto" is 1 on a terminal and 2 otherwise.
-        callbacks : list of Callback, optional
+        callbacks : Callback or list of Callback, optional
         validation_split : float
             In [0, 1): the last share of (x, y) is held out for validation.
         validation_data : tuple, optional
@@ -218,8 +174,8 @@ class Trainer:
         shuffle : bool
             Shuffle the samples at each epoch (the user's arrays are not touched).
         class_weight : dict, optional
-            ``{class: weight}``, turned into per-sample weights.
-        sample_weight : array-like, shape (N,), optional
+            ``{class index: weight}`` (finite, non-negative), turned into per-sample weights.
+        sample_weight : array-like, shape (N,) or (N, 1), optional
         initial_epoch : int
             The epoch to start from (to resume training).
         steps_per_epoch : int, optional
@@ -245,7 +201,6 @@ class Trainer:
 
         Example
         -------
-        >>> import numpy as np
         >>> from layerkit import Sequential, layers
         >>> model = Sequential([layers.Input((2,)), layers.Dense(1)])
         >>> model.compile(loss="mse")
@@ -254,79 +209,76 @@ class Trainer:
         2
         """
         self._require_compiled("fit")
-        batch_size = data.check_int("batch_size", 32 if batch_size is None else batch_size, 1,
-                                    "fit")
+        batch_size, steps_per_epoch, verbose = data.check_loop_arguments(
+            "fit", batch_size, steps_per_epoch, verbose, sys.stdout.isatty())
         epochs = data.check_int("epochs", epochs, 0, "fit")
         initial_epoch = data.check_int("initial_epoch", initial_epoch, 0, "fit")
         validation_freq = data.check_int("validation_freq", validation_freq, 1, "fit")
-        steps_per_epoch = data.check_optional_int("steps_per_epoch", steps_per_epoch, "fit")
         validation_steps = data.check_optional_int("validation_steps", validation_steps, "fit")
         validation_batch_size = data.check_optional_int("validation_batch_size",
                                                         validation_batch_size, "fit")
-        verbose = data.resolve_verbose(verbose, "fit", sys.stdout.isatty())
         validation_split = data.check_split(validation_split)
         xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "fit", class_weight)
-        validation = None
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("`validation_data` must be (x_val, y_val) or "
-                                 "(x_val, y_val, sample_weight_val).")
-            x_val, y_val, *weights_val = validation_data
-            validation = data.check_data(self, x_val, y_val, weights_val[0] if weights_val else None,
-                                         "fit (validation_data)")
-        elif validation_split:
-            train, held_out = data.split_validation([*xs, *ys, sample_weight], validation_split)
-            xs, ys, sample_weight = train[:len(xs)], train[len(xs):-1], train[-1]
-            validation = held_out[:len(xs)], held_out[len(xs):-1], held_out[-1]
-        n = len(xs[0])
-        steps = math.ceil(n / batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, steps_per_epoch)
+        train, validation = self._validation_arrays([xs, ys, sample_weight], validation_data,
+                                                    validation_split)
+        batches = EpochIterator(train, batch_size, steps_per_epoch, shuffle, self.shuffle_seed)
+        if validation is not None:
+            validation = EpochIterator(validation, validation_batch_size or batch_size,
+                                       validation_steps)
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
-                                 model=self, verbose=verbose, epochs=epochs, steps=steps)
-        self._ensure_built(xs)
+                                 model=self, verbose=verbose, epochs=epochs, steps=batches.steps)
+        self._prepare_training(train[0])
         batch_logs = callbacks.wants_batch_logs("on_train_batch_end")
         self.stop_training = False
-        callbacks.on_train_begin()
         epoch_logs = {}
         # Overflow shows up as a non-finite loss or weight, which train_step reports itself.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with interrupt_handler(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            callbacks.on_train_begin()
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 callbacks.on_epoch_begin(epoch)
-                order = self._shuffled_order(n, epoch) if shuffle else None
-                for step, index in enumerate(data.batch_indices(n, batch_size, order)):
-                    if step == steps:
-                        break
+                for step, (xb, yb, wb) in enumerate(batches.batches(epoch, self.optimizer.iterations)):
                     callbacks.on_train_batch_begin(step)
-                    self.train_step(data.take_all(xs, index), data.take_all(ys, index),
-                                    data.take(sample_weight, index))
+                    self.train_step(xb, yb, wb)
                     callbacks.on_train_batch_end(step, self.get_metrics_result() if batch_logs else None)
                     if self.stop_training:
                         break
                 epoch_logs = self.get_metrics_result()
                 if validation is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._evaluate_arrays(*validation, validation_batch_size or batch_size,
-                                                     callbacks, validation_steps)
+                    val_logs = self._evaluate_batches(validation, callbacks)
                     epoch_logs.update({"val_" + name: value for name, value in val_logs.items()})
                 callbacks.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-        callbacks.on_train_end(epoch_logs)
+            callbacks.on_train_end(epoch_logs)
         self.history = next(c for c in callbacks.callbacks if isinstance(c, History))
         return self.history
 
+    def _validation_arrays(self, train, validation_data, validation_split):
+        """``(training arrays, validation arrays or None)`` from ``validation_data`` or the split."""
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError("`validation_data` must be (x_val, y_val) or "
+                                 "(x_val, y_val, sample_weight_val).")
+            x_val, y_val, *weights_val = validation_data
+            return train, list(data.check_data(self, x_val, y_val,
+                                               weights_val[0] if weights_val else None,
+                                               "fit (validation_data)"))
+        if not validation_split:
+            return train, None
+        xs, ys, sample_weight = train
+        kept, held_out = data.split_validation([*xs, *ys, sample_weight], validation_split)
+        split = lambda arrays: [arrays[:len(xs)], arrays[len(xs):-1], arrays[-1]]  # noqa: E731
+        return split(kept), split(held_out)
+
     # ------------------------------------------------------------------ evaluate
-    def _evaluate_arrays(self, xs, ys, sample_weight, batch_size, callbacks, steps=None):
+    def _evaluate_batches(self, batches, callbacks):
         self.reset_metrics()
         callbacks.on_test_begin()
         batch_logs = callbacks.wants_batch_logs("on_test_batch_end")
-        for step, index in enumerate(data.batch_indices(len(xs[0]), batch_size)):
-            if steps is not None and step == steps:
-                break
+        for step, (xb, yb, wb) in enumerate(batches.batches()):
             callbacks.on_test_batch_begin(step)
-            self.test_step(data.take_all(xs, index), data.take_all(ys, index),
-                           data.take(sample_weight, index))
+            self.test_step(xb, yb, wb)
             callbacks.on_test_batch_end(step, self.get_metrics_result() if batch_logs else None)
         logs = self.get_metrics_result()
         callbacks.on_test_end(logs)
@@ -334,18 +286,18 @@ class Trainer:
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
-        """The loss and metrics on ``(x, y)``, computed batch by batch.
+        """The loss and metrics on ``(x, y)``, computed batch by batch (no gradients).
 
         Parameters
         ----------
-        x, y : array-like
+        x, y : array-like, or lists / dicts of them
         batch_size : int, optional
             32 by default.
         verbose : {"auto", 0, 1, 2}
-        sample_weight : array-like, shape (N,), optional
+        sample_weight : array-like, shape (N,) or (N, 1), optional
         steps : int, optional
             Limit on the batches.
-        callbacks : list of Callback, optional
+        callbacks : Callback or list of Callback, optional
         return_dict : bool
             Return ``{"loss": ..., metric: ...}``.
 
@@ -362,18 +314,14 @@ class Trainer:
             For bad data or arguments.
         """
         self._require_compiled("evaluate")
-        batch_size = data.check_int("batch_size", 32 if batch_size is None else batch_size, 1,
-                                    "evaluate")
-        steps = data.check_optional_int("steps", steps, "evaluate")
-        verbose = data.resolve_verbose(verbose, "evaluate", sys.stdout.isatty())
+        batch_size, steps, verbose = data.check_loop_arguments("evaluate", batch_size, steps,
+                                                               verbose, sys.stdout.isatty())
         xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "evaluate")
-        self._ensure_built(xs)
-        n_steps = math.ceil(len(xs[0]) / batch_size) if steps is None else min(
-            steps, math.ceil(len(xs[0]) / batch_size))
+        self._prepare_evaluation(xs)
+        batches = EpochIterator([xs, ys, sample_weight], batch_size, steps)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1, steps=n_steps)
-        logs = self._evaluate_arrays(xs, ys, sample_weight, batch_size, callbacks, steps)
-        return logs if return_dict else _flatten(logs)
+                                 verbose=verbose, epochs=1, steps=batches.steps)
+        return _flatten(self._evaluate_batches(batches, callbacks), return_dict)
 
     # ------------------------------------------------------------------ predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -381,44 +329,43 @@ class Trainer:
 
         Parameters
         ----------
-        x : array-like, shape (N, ...)
+        x : array-like, shape (N, ...), or a list / dict of them (one per input)
         batch_size : int, optional
             32 by default.
         verbose : {"auto", 0, 1, 2}
         steps : int, optional
             Limit on the batches.
-        callbacks : list of Callback, optional
+        callbacks : Callback or list of Callback, optional
 
         Returns
         -------
-        ndarray, shape (N, ...) (fewer rows if ``steps`` stops early)
+        ndarray, shape (N, ...) (fewer rows if ``steps`` stops early), or a list / dict
+        of them for several outputs
 
         Raises
         ------
         ValueError, TypeError
             For bad input.
         """
-        batch_size = data.check_int("batch_size", 32 if batch_size is None else batch_size, 1,
-                                    "predict")
-        steps = data.check_optional_int("steps", steps, "predict")
-        verbose = data.resolve_verbose(verbose, "predict", sys.stdout.isatty())
+        batch_size, steps, verbose = data.check_loop_arguments("predict", batch_size, steps,
+                                                               verbose, sys.stdout.isatty())
         xs = data.check_inputs(self, x, "predict")
         self.check_input(xs, "predict")
-        xs = [a.astype(self.input_dtype, copy=False) for a in xs]
-        self._ensure_built(xs)
-        n = len(xs[0]) if steps is None else min(len(xs[0]), steps * batch_size)
-        n_steps = math.ceil(n / batch_size)
+        if not self.built:
+            self.build((None,) + xs[0].shape[1:])
+        batches = EpochIterator([xs], batch_size, steps)
+        n = min(batches.num_samples, batches.steps * batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1, steps=n_steps)
+                                 verbose=verbose, epochs=1, steps=batches.steps)
         outputs = None
         callbacks.on_predict_begin()
-        for step, index in enumerate(data.batch_indices(n, batch_size)):
+        for step, (xb,) in enumerate(batches.batches()):
             callbacks.on_predict_batch_begin(step)
-            batch = self.forward_all(data.take_all(xs, index), training=False)
+            batch = self.predict_step(xb)
             if outputs is None:
                 outputs = [np.empty((n,) + b.shape[1:], dtype=b.dtype) for b in batch]
             for out, b in zip(outputs, batch):
-                out[index] = b
+                out[step * batch_size:step * batch_size + len(b)] = b
             callbacks.on_predict_batch_end(step, None)
         callbacks.on_predict_end()
         return self._output_structure(outputs)
@@ -429,81 +376,3 @@ class Trainer:
         if keys:
             return dict(zip(keys, outputs))
         return outputs[0] if len(outputs) == 1 else outputs
-
-    # ------------------------------------------------------------------ on one batch
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One training step on exactly this batch; returns the running loss (and metrics).
-
-        Metrics accumulate across calls until :meth:`reset_metrics`, as in Keras.
-        """
-        self._require_compiled("train_on_batch")
-        xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "train_on_batch",
-                                                 class_weight)
-        self._ensure_built(xs)
-        self.stop_training = False
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self.train_step(xs, ys, sample_weight)
-        logs = self.get_metrics_result()
-        return logs if return_dict else _flatten(logs)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """Loss (and metrics) on exactly this batch, without training.
-
-        Metrics accumulate across calls until :meth:`reset_metrics`, as in Keras.
-        """
-        self._require_compiled("test_on_batch")
-        xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "test_on_batch")
-        self._ensure_built(xs)
-        self.test_step(xs, ys, sample_weight)
-        logs = self.get_metrics_result()
-        return logs if return_dict else _flatten(logs)
-
-    def predict_on_batch(self, x):
-        """The outputs for exactly this batch."""
-        xs = data.check_inputs(self, x, "predict_on_batch")
-        return self.predict(x, batch_size=max(len(xs[0]), 1), verbose=0)
-
-    # ------------------------------------------------------------------ gradients
-    def compute_gradients(self, x, y, wrt_inputs=False, sample_weight=None):
-        """The gradient of the compiled loss at the current weights; nothing is updated.
-
-        Parameters
-        ----------
-        x, y : array-like
-        wrt_inputs : bool
-            Also return the gradient with respect to ``x``.
-        sample_weight : array-like, optional
-
-        Returns
-        -------
-        list of ndarray, or (list of ndarray, ndarray)
-            One array per array of ``get_weights()`` (same order and shapes);
-            with ``wrt_inputs``, also dL/dx.
-
-        Example
-        -------
-        >>> import numpy as np
-        >>> from layerkit import Sequential, layers
-        >>> model = Sequential([layers.Input((3,)), layers.Dense(2)])
-        >>> model.compile(loss="mse")
-        >>> [g.shape for g in model.compute_gradients(np.ones((4, 3)), np.zeros((4, 2)))]
-        [(3, 2), (2,)]
-        """
-        self._require_compiled("compute_gradients")
-        xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "compute_gradients")
-        self._ensure_built(xs)
-        _, _, _, input_grads = self._forward_backward(xs, ys, sample_weight,
-                                                      input_gradients=wrt_inputs)
-        grads = [np.array(layer.grads[name], copy=True) if name in layer.grads
-                 else np.zeros_like(getattr(layer, name))
-                 for layer, name in self.weight_slots()]
-        if not wrt_inputs:
-            return grads
-        input_grads = [np.zeros_like(x) if g is None else np.array(g, copy=True)
-                       for g, x in zip(input_grads, xs)]
-        return grads, input_grads[0] if len(input_grads) == 1 else input_grads
-
-
-def _flatten(logs):
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values

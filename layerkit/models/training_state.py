@@ -1,16 +1,40 @@
-"""What a training step keeps between steps: the weights it trains and a copy to undo with.
+"""What a training step keeps between steps, and how it applies an update whole or not at all.
 
-Built once and reused while the model's trainable weights stay the same, so
-that a step does not walk the layers to collect them each time.
+The weights a model trains, and where their gradients are, are found once and kept
+while the layers' structure stays the same (:func:`~layerkit.layers.layer.structure_version`
+and the weight arrays themselves are checked each step, which is cheap), so that a
+step does not walk the layers.
+
+Applying an update is all-or-nothing in two senses:
+
+- **Ctrl-C**: the optimizer's update runs inside :class:`~layerkit.interrupts.deferred_interrupts`,
+  so a KeyboardInterrupt arrives before or after the update of every weight and of the
+  optimizer's state, never between two of them.
+- **Non-finite values**: a step whose loss or gradients are not finite is not applied;
+  a step that makes a weight or an optimizer slot non-finite (an overflow) is undone
+  from a copy of the state taken just before it, through the optimizer's public state
+  API. Training then stops with a warning.
 """
 
 import math
 
 import numpy as np
 
+from layerkit.interrupts import deferred_interrupts
+from layerkit.layers.layer import structure_version
+
+
+def all_finite(arrays):
+    """Whether no array holds an inf or a NaN.
+
+    A finite sum settles it in one cheap reduction; only when the sum is not finite (an
+    inf or NaN, or huge finite values overflowing) is each entry looked at.
+    """
+    return all(math.isfinite(a.sum()) or np.isfinite(a).all() for a in arrays)
+
 
 class TrainingState:
-    """The trainable weights of ``model``, where their gradients are, and undo buffers.
+    """The trainable weights of ``model``, where their gradients are, and the undo buffers.
 
     Parameters
     ----------
@@ -18,53 +42,51 @@ class TrainingState:
     """
 
     def __init__(self, model):
-        self.weights = model.trainable_weights
-        self._sources = [(layer, name) for layer in _weight_owners(model)
-                         for name in layer.weight_names if name not in layer._non_trainable_names]
-        self._ids = [id(w) for w in self.weights]
-        self._state = self._saved = None
+        self._sources = model.trainable_slots()
+        self.weights = [getattr(layer, name) for layer, name in self._sources]
+        self._version = structure_version()
+        self._saved = None
 
     def matches(self, model):
         """Whether ``model`` still trains exactly these arrays."""
-        return [id(w) for w in model.trainable_weights] == self._ids
+        return self._version == structure_version() and all(
+            getattr(layer, name) is w for (layer, name), w in zip(self._sources, self.weights))
 
     def gradients(self):
         """The gradients of the last backward pass, in the order of :attr:`weights`."""
         return [layer.grads[name] for layer, name in self._sources]
 
-    def save(self, optimizer):
+    def apply(self, optimizer, grads):
+        """Update the weights with ``grads``, whole or not at all; return what went wrong, or None.
+
+        Returns
+        -------
+        str or None
+            None when the step was applied; otherwise why it was not (the weights and
+            the optimizer's state are then exactly as before).
+        """
+        if not all_finite(grads):
+            return "a gradient is not finite"
+        with deferred_interrupts():
+            state = optimizer.variables_for(self.weights)
+            self._save(state)
+            optimizer.update(grads, self.weights)
+            if all_finite(self.weights) and all_finite(optimizer.variables_for(self.weights)[1:]):
+                return None
+            self._restore(optimizer)
+        return "an updated weight or optimizer slot is not finite"
+
+    def _save(self, optimizer_state):
         """Copy the weights and the optimizer's state into buffers kept across steps."""
-        if not optimizer.built:
-            optimizer.build(self.weights)
-        state = self.weights + optimizer._slots()
-        if self._state is None or len(state) != len(self._state) or any(
-                a is not b for a, b in zip(state, self._state)):
-            self._state, self._saved = state, [np.empty_like(a) for a in state]
-        for copy, value in zip(self._saved, self._state):
+        arrays = self.weights + optimizer_state
+        if self._saved is None or len(self._saved) != len(arrays) or any(
+                a.shape != b.shape or a.dtype != b.dtype for a, b in zip(arrays, self._saved)):
+            self._saved = [np.empty_like(a) for a in arrays]
+        for copy, value in zip(self._saved, arrays):
             np.copyto(copy, value)
 
-    def restore(self):
-        """Put back what :meth:`save` copied."""
-        for copy, value in zip(self._saved, self._state):
-            np.copyto(value, copy)
-
-    def all_finite(self):
-        """Whether no weight holds an inf or a NaN.
-
-        A finite sum settles it in one cheap reduction; only when the sum is not
-        finite (an inf or NaN, or huge finite values overflowing) is each entry looked at.
-        """
-        return all(math.isfinite(w.sum()) or np.isfinite(w).all() for w in self.weights)
-
-
-def _weight_owners(model):
-    """The layers whose trainable weights the model trains, in order (nested models opened)."""
-    if not model.trainable:
-        return []
-    owners = []
-    for layer in model.layers:
-        if hasattr(layer, "weight_slots"):
-            owners.extend(_weight_owners(layer))
-        elif layer.trainable:
-            owners.append(layer)
-    return owners
+    def _restore(self, optimizer):
+        n = len(self.weights)
+        for weight, copy in zip(self.weights, self._saved[:n]):
+            np.copyto(weight, copy)
+        optimizer.load_variables_for(self._saved[n:], self.weights)

@@ -41,27 +41,19 @@ class Adam(Optimizer):
                          **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
 
-    def build(self, variables):
-        super().build(variables)
-        self.momentums = [self.slot(v) for v in variables]
-        self.velocities = [self.slot(v) for v in variables]
-        self.velocity_hats = [self.slot(v) for v in variables] if self.amsgrad else []
+    def slot_groups(self):
+        return [("momentum", "velocity")] + ([("velocity_hat",)] if self.amsgrad else [])
 
-    def update_step(self, gradient, variable, learning_rate, index):
+    def update_step(self, gradient, variable, learning_rate):
         step = self.iterations + 1
         alpha = learning_rate * math.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
-        m, v = self.momentums[index], self.velocities[index]
+        slots = self.slots(variable)
+        m, v = slots["momentum"], slots["velocity"]
         m += (gradient - m) * (1 - self.beta_1)
         v += (np.square(gradient) - v) * (1 - self.beta_2)
         if self.amsgrad:
-            np.maximum(self.velocity_hats[index], v, out=self.velocity_hats[index])
-            v = self.velocity_hats[index]
+            v = np.maximum(slots["velocity_hat"], v, out=slots["velocity_hat"])
         variable -= alpha * m / (np.sqrt(v) + self.epsilon)
-
-    def _slots(self):
-        if not self.built:
-            return []
-        return [*self.momentums, *self.velocities, *self.velocity_hats]
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -38,28 +38,26 @@ class SGD(Optimizer):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name,
                          **kwargs)
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"`momentum` must be in the range [0, 1]. Received: momentum={momentum}")
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not (
+                0 <= momentum <= 1):
+            raise ValueError("`momentum` must be a float in the range [0, 1]. "
+                             f"Received: momentum={momentum!r}")
         self.momentum, self.nesterov = momentum, bool(nesterov)
 
-    def build(self, variables):
-        super().build(variables)
-        self.momentums = [self.slot(v) for v in variables] if self.momentum else []
+    def slot_groups(self):
+        return [("momentum",)] if self.momentum else []
 
-    def update_step(self, gradient, variable, learning_rate, index):
+    def update_step(self, gradient, variable, learning_rate):
         if not self.momentum:
             variable -= learning_rate * gradient
             return
-        velocity = self.momentums[index]
+        velocity = self.slots(variable)["momentum"]
         velocity *= self.momentum
         velocity -= learning_rate * gradient
         if self.nesterov:
             variable += self.momentum * velocity - learning_rate * gradient
         else:
             variable += velocity
-
-    def _slots(self):
-        return list(self.momentums) if self.built else []
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -1,11 +1,12 @@
 """Whole models in one HDF5 file: architecture, weights, optimizer state, compile settings.
 
-Layout (format version 1)::
+Layout (format version 2)::
 
-    /  @layerkit_format_version=1  @layerkit_version  @model_config (JSON)
+    /  @layerkit_format_version=2  @layerkit_version  @model_config (JSON)
        @training_config (JSON: optimizer, loss, metrics, loss_weights, shuffle seed)
     /model_weights/...       the native Keras weights layout (see weights_h5)
-    /optimizer/vars/0..N     iterations, then the optimizer's slots
+    /optimizer/vars/0..N     the optimizer's state in Keras's order: iterations, the
+                             learning rate (unless a schedule), then the slots
 
 Nothing in the file is ever executed: classes are looked up by name among the
 built-ins and the registered custom objects.
@@ -17,12 +18,12 @@ import os
 import h5py
 import numpy as np
 
-import layerkit
-from layerkit import layers, losses, metrics, optimizers, registry
+from layerkit import layers, registry
 from layerkit.saving.atomic import atomic_write
 from layerkit.saving.h5_files import as_text, open_for_reading, read_dataset
 from layerkit.saving.weights_h5 import MODEL_FORMAT_VERSION as FORMAT_VERSION
 from layerkit.saving.weights_h5 import assign, read_native, write_weights
+from layerkit.version import __version__
 
 _SUFFIXES = (".h5", ".hdf5", ".keras")
 
@@ -38,38 +39,8 @@ def _json(value):
     return json.dumps(value, default=plain)
 
 
-_OBJECT = "__layerkit_object__"
-
-
-def _serialize_structure(value, module):
-    """Names stay names; objects become their configs; lists and dicts recurse."""
-    if value is None or isinstance(value, (str, int, float)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_serialize_structure(v, module) for v in value]
-    if isinstance(value, dict):
-        return {k: _serialize_structure(v, module) for k, v in value.items()}
-    return {_OBJECT: module.serialize(value)}
-
-
-def _deserialize_structure(value, module):
-    if isinstance(value, list):
-        return [_deserialize_structure(v, module) for v in value]
-    if isinstance(value, dict):
-        if _OBJECT in value:
-            return module.deserialize(value[_OBJECT])
-        return {k: _deserialize_structure(v, module) for k, v in value.items()}
-    return value
-
-
 def _training_config(model):
-    args = model._compile_args
-    return {"optimizer": optimizers.serialize(model.optimizer),
-            "loss": _serialize_structure(args["loss"], losses),
-            "loss_weights": args["loss_weights"],
-            "metrics": _serialize_structure(args["metrics"], metrics),
-            "weighted_metrics": _serialize_structure(args["weighted_metrics"], metrics),
-            "shuffle_seed": model._shuffle_seed}
+    return {**model.get_compile_config(), "shuffle_seed": model.shuffle_seed}
 
 
 def save_model(model, filepath, overwrite=True):
@@ -95,7 +66,7 @@ def save_model(model, filepath, overwrite=True):
     training_config = _json(_training_config(model)) if model.compiled else None
     with atomic_write(filepath) as tmp, h5py.File(tmp, "w") as handle:
         handle.attrs["layerkit_format_version"] = FORMAT_VERSION
-        handle.attrs["layerkit_version"] = layerkit.__version__
+        handle.attrs["layerkit_version"] = __version__
         handle.attrs["model_config"] = model_config
         if training_config is not None:
             handle.attrs["training_config"] = training_config
@@ -103,7 +74,7 @@ def save_model(model, filepath, overwrite=True):
         if model.compiled and model.optimizer.built:
             group = handle.create_group("optimizer/vars")
             group.attrs["name"] = model.optimizer.name
-            for index, value in enumerate(model.optimizer.variables):
+            for index, value in enumerate(model.optimizer.variables_for(model.trainable_weights)):
                 group.create_dataset(str(index), data=np.asarray(value))
 
 
@@ -118,7 +89,7 @@ def _read_config(handle, filepath):
     version = int(attrs["layerkit_format_version"])
     if version != FORMAT_VERSION:
         raise ValueError(f"{filepath!r} has model-file format version {version}; this layerkit "
-                         f"({layerkit.__version__}) reads version {FORMAT_VERSION}.")
+                         f"({__version__}) reads version {FORMAT_VERSION}.")
     training = attrs.get("training_config")
     try:
         return (json.loads(as_text(attrs["model_config"])),
@@ -128,12 +99,8 @@ def _read_config(handle, filepath):
 
 
 def _compile_from(model, training):
-    model.compile(optimizer=optimizers.deserialize(training["optimizer"]),
-                  loss=_deserialize_structure(training["loss"], losses),
-                  loss_weights=training["loss_weights"],
-                  metrics=_deserialize_structure(training["metrics"], metrics),
-                  weighted_metrics=_deserialize_structure(training["weighted_metrics"], metrics))
-    model._shuffle_seed = training["shuffle_seed"]
+    model.compile_from_config(training)
+    model.shuffle_seed = training["shuffle_seed"]
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -182,5 +149,5 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         if compile and training is not None:
             _compile_from(model, training)
             if optimizer_state is not None:
-                model.optimizer.load_variables(optimizer_state, model.trainable_weights)
+                model.optimizer.load_variables_for(optimizer_state, model.trainable_weights)
     return model

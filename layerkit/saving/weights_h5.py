@@ -21,7 +21,7 @@ from layerkit.saving.atomic import atomic_write
 from layerkit.saving.h5_files import as_text, open_for_reading, read_dataset
 
 _STRING = h5py.string_dtype("utf-8")
-MODEL_FORMAT_VERSION = 1  # of the whole-model files (model_file.py), which hold weights too
+MODEL_FORMAT_VERSION = 2  # of the whole-model files (model_file.py), which hold weights too
 
 
 def layer_groups(model, prefix="layers"):
@@ -33,16 +33,14 @@ def layer_groups(model, prefix="layers"):
         counts[stem] = k + 1
         path = f"{prefix}/{stem}" + (f"_{k}" if k else "")
         paths.append((path, layer))
-        if hasattr(layer, "layers") and hasattr(layer, "weight_slots"):
+        if layer.sublayers():  # a nested model: its layers inside its group
             paths.extend(layer_groups(layer, path + "/layers"))
     return paths
 
 
 def _own_weights(layer):
-    """A plain layer's weights by name; a nested model owns none itself."""
-    if hasattr(layer, "weight_slots"):
-        return []
-    return list(zip(layer.weight_names, layer.weights))
+    """A layer's own weights by name (a nested model owns none itself)."""
+    return [(name, getattr(layer, name)) for name in layer.weight_names]
 
 
 def write_weights(group, model):

@@ -10,8 +10,6 @@ import contextlib
 
 import numpy as np
 
-from layerkit.models import data
-
 
 def relative_error(analytic, numeric):
     """``‖a - n‖ / (‖a‖ + ‖n‖)``, 0 when both are zero.
@@ -26,21 +24,14 @@ def relative_error(analytic, numeric):
     return 0.0 if scale == 0 else float(np.linalg.norm(analytic - numeric) / scale)
 
 
-def _all_layers(model):
-    for layer in model.layers:
-        yield layer
-        if hasattr(layer, "layers"):
-            yield from _all_layers(layer)
-
-
 @contextlib.contextmanager
 def float64_weights(model):
     """Run ``model`` on float64 copies of its weights; restore the originals afterwards."""
     slots = model.weight_slots()
     originals = [getattr(layer, name) for layer, name in slots]
-    layers = [model, *_all_layers(model)]
+    layers = model.flatten_layers()
     dtypes = [layer.dtype for layer in layers]
-    losses = [loss for loss in model._compiled_loss.losses if loss is not None]
+    losses = [loss for loss in model.output_losses if loss is not None]
     loss_dtypes = [loss.dtype for loss in losses]
     try:
         for (layer, name), value in zip(slots, originals):
@@ -111,19 +102,19 @@ def check_gradients(model, x, y, sample_weight=None, epsilon=1e-6, max_entries=N
     >>> max(errors.values()) < 1e-6
     True
     """
-    model._require_compiled("check_gradients")
     rng = np.random.default_rng(seed)
     with float64_weights(model):
-        xs, ys, sample_weight = data.check_data(model, x, y, sample_weight, "check_gradients")
-        xs = [np.array(a, dtype=np.float64) for a in xs]  # copies: entries are perturbed in place
-        model._ensure_built(xs)
-        grads, input_grads = model.compute_gradients(xs if len(xs) > 1 else xs[0], y,
-                                                     wrt_inputs=True, sample_weight=sample_weight)
-        input_grads = input_grads if len(xs) > 1 else [input_grads]
+        several = isinstance(x, (list, tuple, dict)) and len(model.input_names) > 1
+        xs = ([np.array(x[name] if isinstance(x, dict) else a, dtype=np.float64)
+               for name, a in zip(model.input_names, x.values() if isinstance(x, dict) else x)]
+              if several else [np.array(x, dtype=np.float64)])  # copies: perturbed in place
+        x_given = xs if several else xs[0]
+        grads, input_grads = model.compute_gradients(x_given, y, wrt_inputs=True,
+                                                     sample_weight=sample_weight)
+        input_grads = input_grads if several else [input_grads]
 
         def loss_at():
-            y_preds = model.forward_all(xs, training=True)
-            return model._compiled_loss.value_and_gradients(model, ys, y_preds, sample_weight)[0]
+            return model.compute_loss(x_given, y, sample_weight=sample_weight)
 
         def pick(size):
             if max_entries is None or size <= max_entries:

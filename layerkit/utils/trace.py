@@ -25,13 +25,6 @@ def describe(value):
             f"min={value.min():+.4g} max={value.max():+.4g}")
 
 
-def _layers(model):
-    for layer in getattr(model, "layers", []):
-        yield layer
-        if hasattr(layer, "layers"):
-            yield from _layers(layer)
-
-
 @contextlib.contextmanager
 def trace(model, print_fn=print):
     """Print each layer's forward and backward pass while the block runs.
@@ -84,10 +77,9 @@ def trace(model, print_fn=print):
         setattr(layer, method, traced)
         patched.append((layer, method))
 
-    for layer in _layers(model):
+    for layer in model.flatten_layers(include_self=False):
         for method in ("forward", "backward", "backward_from_z"):
-            if hasattr(layer, method):
-                wrap(layer, method)
+            wrap(layer, method)
     try:
         yield
     finally:

@@ -1,0 +1,97 @@
+"""Ctrl-C held back while something must happen whole: an optimizer step, a file being built.
+
+A training step updates many weight arrays and the optimizer's state one after the
+other; a ``KeyboardInterrupt`` raised between two of them would leave a model half at
+step k and half at step k + 1, and a later save would mix the two. Inside
+:func:`deferred_interrupts` a SIGINT is remembered instead, and raised as soon as the
+block ends: the step is then applied whole, and the interrupt still arrives.
+
+Installing a signal handler costs microseconds, too much for every step of a small
+network, so ``fit`` installs the handler once (:func:`interrupt_handler`) and each step
+only marks its critical section, which costs a counter.
+
+This module imports nothing of layerkit.
+"""
+
+import contextlib
+import signal
+import threading
+
+_depth = 0          # how many deferred_interrupts blocks are open
+_pending = None     # (signum, frame) of a SIGINT that arrived inside one
+_previous = None    # the handler ours replaced, while ours is installed
+
+
+def _handler(signum, frame):
+    global _pending
+    if _depth > 0:
+        _pending = (signum, frame)
+    else:
+        _previous(signum, frame)
+
+
+def _can_install():
+    return (threading.current_thread() is threading.main_thread()
+            and callable(signal.getsignal(signal.SIGINT)))
+
+
+@contextlib.contextmanager
+def interrupt_handler():
+    """Install the deferring SIGINT handler for the block (once; nested blocks reuse it).
+
+    Outside a :func:`deferred_interrupts` block, Ctrl-C behaves as usual. Nothing is
+    installed outside the main thread, or when SIGINT is ignored or left to the
+    system's default action.
+    """
+    global _previous
+    if _previous is not None or not _can_install():
+        yield
+        return
+    _previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, _handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, _previous)
+        _previous = None
+
+
+class deferred_interrupts:
+    """Hold Ctrl-C until the block ends, then raise it: the block runs whole.
+
+    Cheap (a counter) where :func:`interrupt_handler` is already in place; otherwise
+    it installs the handler for the block itself.
+
+    Example
+    -------
+    >>> weights = [1.0, 2.0]
+    >>> with deferred_interrupts():
+    ...     weights[0] -= 0.5
+    ...     weights[1] -= 0.5
+    >>> weights
+    [0.5, 1.5]
+    """
+
+    __slots__ = ("_installing",)
+
+    def __enter__(self):
+        global _depth
+        self._installing = None
+        if _previous is None and _can_install():
+            self._installing = interrupt_handler()
+            self._installing.__enter__()
+        _depth += 1
+        return self
+
+    def __exit__(self, *exc_info):
+        global _depth, _pending
+        _depth -= 1
+        try:
+            if _depth == 0 and _pending is not None:
+                signum, frame = _pending
+                _pending = None
+                _previous(signum, frame)
+        finally:
+            if self._installing is not None:
+                self._installing.__exit__(None, None, None)
+        return False

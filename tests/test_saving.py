@@ -34,7 +34,7 @@ from layerkit import Sequential, backend, losses, models, saving
 from layerkit.callbacks import Callback, ModelCheckpoint
 from layerkit.layers import Activation, Dense, Input, Layer
 from layerkit.optimizers import SGD, Adam
-from layerkit.saving import atomic_write
+from layerkit.saving import write_bytes_atomically, write_h5_atomically
 from layerkit.saving.weights_h5 import MODEL_FORMAT_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,8 +133,8 @@ def test_save_load_weights_float32_bit_exact_with_special_values(tmp_path):
     weights = randomize(source, 1)
     # Values a lossy path (text, float64 detour with rounding, compression) would change.
     weights[0].flat[:6] = [-0.0, np.float32(1e-45), np.finfo("float32").max,
-                           np.finfo("float32").tiny, np.inf, np.nextafter(np.float32(1), 2)]
-    weights[1][0] = np.nan
+                           np.finfo("float32").tiny, -np.finfo("float32").max,
+                           np.nextafter(np.float32(1), 2)]
     source.set_weights(weights)
     expected = source.get_weights()
     path = tmp_path / "m.weights.h5"
@@ -147,6 +147,21 @@ def test_save_load_weights_float32_bit_exact_with_special_values(tmp_path):
     assert all(w.dtype == np.float32 for w in target.get_weights())
     with h5py.File(path, "r") as handle:
         assert handle["layers/dense/vars/0"].dtype == np.dtype("<f4")
+
+
+@pytest.mark.parametrize("special", [np.nan, np.inf, -np.inf])
+def test_weights_holding_nan_or_inf_are_refused_on_load(tmp_path, special):
+    source = mixed_model()
+    weights = randomize(source, 1)
+    weights[2].flat[1] = special
+    source.set_weights(weights)  # a model may hold them; a file that does is not loaded
+    source.save_weights(tmp_path / "m.weights.h5")
+    target = mixed_model()
+    before = randomize(target, 2)
+    with pytest.raises(ValueError, match=r"layers/dense_1/vars/0 \(layer '\w+' weight 'kernel'\)"
+                                         r": holds NaN or inf"):
+        target.load_weights(tmp_path / "m.weights.h5")
+    assert_bit_identical(target.get_weights(), before)
 
 
 def test_save_load_weights_float64_bit_exact(tmp_path, float64):
@@ -1188,22 +1203,23 @@ def test_saved_file_gets_the_usual_permissions(tmp_path, kind):
     assert oct(stat.S_IMODE(path.stat().st_mode)) == oct(stat.S_IMODE(plain.stat().st_mode))
 
 
-def test_atomic_write_directly(tmp_path):
+def test_atomic_writes_directly(tmp_path):
     target = tmp_path / "x.bin"
     target.write_bytes(b"old")
+
+    def failing_fill(handle):
+        handle.create_dataset("half", data=np.zeros(3))
+        raise KeyError("boom")
+
     with pytest.raises(KeyError):
-        with atomic_write(target) as tmp:
-            Path(tmp).write_bytes(b"half")
-            raise KeyError("boom")
+        write_h5_atomically(target, failing_fill)
     assert target.read_bytes() == b"old"
     assert folder_listing(tmp_path) == ["x.bin"]
-    with atomic_write(target) as tmp:
-        Path(tmp).write_bytes(b"new")
-        assert target.read_bytes() == b"old"
+    write_bytes_atomically(target, b"new")
     assert target.read_bytes() == b"new"
+    assert folder_listing(tmp_path) == ["x.bin"]
     with pytest.raises(FileNotFoundError):
-        with atomic_write(tmp_path / "missing" / "x.bin"):
-            pass
+        write_bytes_atomically(tmp_path / "missing" / "x.bin", b"data")
 
 
 def test_checkpoint_save_failure_keeps_previous_checkpoint(tmp_path, monkeypatch):
@@ -1240,20 +1256,19 @@ _CHILD_PAUSED = textwrap.dedent("""
         model.train_on_batch(np.ones((2, 64)), np.ones((2, 4)))
     for w in model.weights:
         w[...] = 7.0
-    original = h5py.Group.create_dataset
+    original = os.write
     count = [0]
 
-    def create_dataset(self, *args, **kwargs):
-        out = original(self, *args, **kwargs)
+    def write(fd, data):               # the finished file's bytes going to disk
+        out = original(fd, data[:len(data) // 2])
         count[0] += 1
-        if count[0] == 3:              # half of the weights are in the file: stop here
-            self.file.flush()
+        if count[0] == 1:              # half of the file is on disk: stop here
             with open(marker, "w") as f:
-                f.write(self.file.filename)
+                f.write(os.readlink(f"/proc/self/fd/{fd}"))
             time.sleep(120)
         return out
 
-    h5py.Group.create_dataset = create_dataset
+    os.write = write
     model.save_weights(target) if kind == "weights" else model.save(target)
     print("finished", flush=True)
 """)
@@ -1273,7 +1288,7 @@ def _child_env():
     return env
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs SIGKILL and /proc")
 @pytest.mark.parametrize("kind", ["weights", "model"])
 def test_sigkill_while_saving_keeps_previous_file(tmp_path, kind):
     folder, sync = tmp_path / "ckpt", tmp_path / "sync"

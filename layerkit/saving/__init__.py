@@ -10,10 +10,10 @@ from layerkit.registry import (
     get_registered_object,
     register_keras_serializable,
 )
-from layerkit.saving.atomic import atomic_write
+from layerkit.saving.atomic import write_bytes_atomically, write_h5_atomically
 from layerkit.saving.model_file import load_model, save_model
 from layerkit.saving.weights_h5 import load_weights, save_weights
 
 __all__ = ["register_keras_serializable", "custom_object_scope", "get_registered_name",
-           "get_registered_object", "atomic_write", "save_weights", "load_weights",
-           "save_model", "load_model"]
+           "get_registered_object", "write_bytes_atomically", "write_h5_atomically",
+           "save_weights", "load_weights", "save_model", "load_model"]

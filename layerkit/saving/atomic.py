@@ -1,57 +1,102 @@
 """Atomic file writes: a file is either the old one or the complete new one, never half.
 
-The new content goes to a temporary file in the target's folder, is flushed and
-fsynced, then ``os.replace``-d onto the target (atomic on POSIX and Windows).
-A crash or an exception before the replace leaves the previous file untouched.
+An HDF5 file is built in memory first (h5py's ``core`` driver), with Ctrl-C held until
+it is complete: h5py writing to disk can crash the interpreter when the disk fills up
+or a file-size limit is hit, and can swallow a KeyboardInterrupt in its cleanup. The
+finished bytes are then written with ordinary file calls to a temporary file in the
+target's folder, flushed and fsynced, and ``os.replace``-d onto the target (atomic on
+POSIX and Windows). A full disk is an ``OSError``; any error or interrupt before the
+replace removes the temporary file and leaves the previous file untouched.
 """
 
 import contextlib
+import itertools
 import os
 import tempfile
 
+import h5py
 
-@contextlib.contextmanager
-def atomic_write(path):
-    """Yield a temporary path to write; on success it replaces ``path`` atomically.
+from layerkit.interrupts import deferred_interrupts
 
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file to (re)write. Its folder must exist.
+_CHUNK = 1 << 20
+_images = itertools.count()
+
+
+def fspath(path):
+    """A ``str`` path from a ``str``, ``bytes`` or ``os.PathLike`` path.
+
+    Raises
+    ------
+    TypeError
+        For anything else.
+    """
+    try:
+        return os.fsdecode(os.fspath(path))
+    except TypeError:
+        raise TypeError(f"Expected a file path (str, bytes or os.PathLike). Received: "
+                        f"{path!r} of type {type(path).__name__}") from None
+
+
+def h5_image(fill):
+    """The bytes of an HDF5 file built in memory by ``fill(handle)``, Ctrl-C held meanwhile."""
+    with deferred_interrupts():
+        with h5py.File(f"layerkit-image-{next(_images)}.h5", "w", driver="core",
+                       backing_store=False) as handle:
+            fill(handle)
+            handle.flush()
+            return handle.id.get_file_image()
+
+
+def write_bytes_atomically(path, content):
+    """Write ``content`` to ``path`` via a temporary file and an atomic rename.
 
     Raises
     ------
     FileNotFoundError
         If the folder does not exist.
-
-    Example
-    -------
-    >>> import os, tempfile
-    >>> target = os.path.join(tempfile.mkdtemp(), "x.txt")
-    >>> with atomic_write(target) as tmp:
-    ...     _ = open(tmp, "w").write("hello")
-    >>> open(target).read()
-    'hello'
+    OSError
+        If the disk is full or a file-size limit is hit (the previous file is unchanged).
     """
-    path = os.fspath(path)
+    path = fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"Cannot write {path!r}: the folder {folder!r} does not exist.")
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                dir=folder)
-    os.close(fd)
-    os.chmod(tmp, _mode_for(path))
     try:
-        yield tmp
-        with open(tmp, "rb+") as handle:
-            handle.flush()
-            os.fsync(handle.fileno())
+        os.fchmod(fd, _mode_for(path))
+        view = memoryview(content)
+        try:
+            for start in range(0, len(view), _CHUNK):
+                chunk = view[start:start + _CHUNK]
+                while chunk:
+                    chunk = chunk[os.write(fd, chunk):]
+            os.fsync(fd)
+        except OSError as error:
+            raise OSError(error.errno, f"Cannot write {path!r}: {error.strerror}. The previous "
+                                       "file, if any, is unchanged.") from error
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
     _fsync_folder(folder)
+
+
+def write_h5_atomically(path, fill):
+    """Build an HDF5 file in memory with ``fill(handle)``, then write it atomically to ``path``.
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "x.h5")
+    >>> write_h5_atomically(target, lambda handle: handle.create_dataset("a", data=[1, 2]))
+    >>> h5py.File(target, "r")["a"][()].tolist()
+    [1, 2]
+    """
+    write_bytes_atomically(path, h5_image(fill))
 
 
 def _mode_for(path):

@@ -1,9 +1,20 @@
-"""Opening HDF5 files for reading with errors a user understands."""
+"""Reading HDF5 files that come from other people: structure and values checked, nothing guessed.
+
+A file is opened read-only; every group and dataset is checked to be what the layout
+says before it is used (a group replaced by a dataset, a link, an external or virtual
+dataset are refused); a dataset's shape and dtype are checked before it is read, so
+that a few kilobytes declaring a terabyte allocate nothing; and its values are checked
+after (no complex numbers, no NaN or inf, nothing beyond the target dtype's range).
+Every problem is a ``ValueError`` naming the file and the part.
+"""
 
 import contextlib
 import os
 
 import h5py
+import numpy as np
+
+from layerkit.layers.weights import check_values
 
 
 @contextlib.contextmanager
@@ -15,9 +26,8 @@ def open_for_reading(filepath, what="weights"):
     FileNotFoundError
         If there is no such file.
     ValueError
-        If the file is not HDF5, or is truncated or corrupt.
+        If the file is not HDF5, or is truncated or corrupt, or holds links.
     """
-    filepath = os.fspath(filepath)
     if not os.path.isfile(filepath):
         raise FileNotFoundError(f"Cannot load {what}: no such file {filepath!r}.")
     if not h5py.is_hdf5(filepath):
@@ -30,9 +40,9 @@ def open_for_reading(filepath, what="weights"):
     try:
         _refuse_links(handle, filepath)
         yield handle
-    except (OSError, RuntimeError) as error:
+    except (OSError, RuntimeError, KeyError) as error:
         raise ValueError(f"Cannot load {what} from {filepath!r}: the HDF5 file is truncated "
-                         f"or corrupt ({error}).") from None
+                         f"or corrupt ({type(error).__name__}: {error}).") from None
     finally:
         handle.close()
 
@@ -56,17 +66,70 @@ def _refuse_links(handle, filepath):
                          "plain groups and datasets are read.")
 
 
-def read_dataset(group, key, where):
-    """The array at ``group[key]``; links and non-datasets are refused."""
-    link = group.get(key, getlink=True)
-    if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
-        raise ValueError(f"Not allowed: H5 file with {type(link).__name__} at {where}/{key}.")
-    node = group[key]
-    if not isinstance(node, h5py.Dataset):
-        raise ValueError(f"Expected a dataset at {where}/{key}, found a group.")
-    return node[()]
+def child(group, path, kind, where):
+    """``group[path]`` if it is a ``kind`` (h5py.Group or h5py.Dataset), None if it is missing.
+
+    Raises
+    ------
+    ValueError
+        If something else is there (a dataset where a group belongs, or the reverse).
+    """
+    node, walked = group, where
+    for part in path.split("/"):
+        if not isinstance(node, h5py.Group):
+            raise ValueError(f"Expected a group at {walked}, found a dataset.")
+        if part not in node:
+            return None
+        node, walked = node[part], f"{walked}/{part}"
+    if not isinstance(node, kind):
+        found = "dataset" if isinstance(node, h5py.Dataset) else "group"
+        wanted = "dataset" if kind is h5py.Dataset else "group"
+        raise ValueError(f"Expected a {wanted} at {walked}, found a {found}.")
+    return node
+
+
+def read_array(dataset, shape, dtype, where):
+    """A floating-point dataset of exactly ``shape``, read and checked to fit ``dtype``.
+
+    The shape and dtype are checked before reading (nothing is allocated for a bogus
+    declaration); the values after (finite, within ``dtype``'s range).
+    """
+    if dataset.shape != tuple(shape):
+        raise ValueError(f"{where}: expected shape {tuple(shape)}, found {dataset.shape} in the file.")
+    if dataset.dtype.kind != "f":
+        raise ValueError(f"{where}: expected floating-point values, found dtype {dataset.dtype} "
+                         "(values are not converted silently).")
+    values = dataset[()]
+    if not np.isfinite(values).all():
+        raise ValueError(f"{where}: holds NaN or inf.")
+    try:
+        check_values(np.asarray(values), dtype, where)
+    except (TypeError, ValueError) as error:
+        raise ValueError(str(error)) from None
+    return values
+
+
+def read_step_count(dataset, where):
+    """A non-negative integer scalar (an optimizer's step count)."""
+    if dataset.shape != () or dataset.dtype.kind not in "iu":
+        raise ValueError(f"{where}: the step count must be an integer scalar; found shape "
+                         f"{dataset.shape} and dtype {dataset.dtype}.")
+    value = int(dataset[()])
+    if not 0 <= value < 2**62:
+        raise ValueError(f"{where}: the step count must be a non-negative integer; found {value}.")
+    return np.asarray(value, dtype=np.int64)
 
 
 def as_text(value):
     """An HDF5 string attribute as ``str`` (bytes or str, fixed or variable length)."""
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def read_int_attribute(attrs, key, where):
+    """An integer attribute (a format version), or a ValueError naming it."""
+    value = attrs[key]
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{where}: attribute {key!r} must be an integer; found {value!r}.")
+    return int(value)

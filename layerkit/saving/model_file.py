@@ -19,11 +19,21 @@ import h5py
 import numpy as np
 
 from layerkit import layers, registry
-from layerkit.saving.atomic import atomic_write
-from layerkit.saving.h5_files import as_text, open_for_reading, read_dataset
+from layerkit.layers.weights import weight_budget
+from layerkit.saving.atomic import fspath, write_h5_atomically
+from layerkit.saving.h5_files import as_text, child, open_for_reading, read_int_attribute
 from layerkit.saving.weights_h5 import MODEL_FORMAT_VERSION as FORMAT_VERSION
-from layerkit.saving.weights_h5 import assign, read_native, write_weights
+from layerkit.saving.weights_h5 import (
+    assign,
+    read_native,
+    read_optimizer,
+    write_optimizer,
+    write_weights,
+)
 from layerkit.version import __version__
+
+_WEIGHT_SLACK = 64 * 2**20  # bytes a model rebuilt from a file may take beyond twice its size
+_CONFIG_ERRORS = (KeyError, TypeError, AttributeError, IndexError, OverflowError, RecursionError)
 
 _SUFFIXES = (".h5", ".hdf5", ".keras")
 
@@ -52,8 +62,10 @@ def save_model(model, filepath, overwrite=True):
         For a suffix other than ``.h5``, ``.hdf5`` or ``.keras``, or an unbuilt model.
     FileExistsError
         If the file exists and ``overwrite`` is False.
+    OSError
+        If the disk is full (the previous file is then unchanged).
     """
-    filepath = os.fspath(filepath)
+    filepath = fspath(filepath)
     if not filepath.endswith(_SUFFIXES):
         raise ValueError(f"Invalid filepath extension for saving. Please add a `.h5` (or "
                          f"`.keras`) extension. Received: filepath={filepath}")
@@ -64,42 +76,82 @@ def save_model(model, filepath, overwrite=True):
                          "it with Input(shape) before saving.")
     model_config = _json(layers.serialize(model))
     training_config = _json(_training_config(model)) if model.compiled else None
-    with atomic_write(filepath) as tmp, h5py.File(tmp, "w") as handle:
+
+    def fill(handle):
         handle.attrs["layerkit_format_version"] = FORMAT_VERSION
         handle.attrs["layerkit_version"] = __version__
         handle.attrs["model_config"] = model_config
         if training_config is not None:
             handle.attrs["training_config"] = training_config
         write_weights(handle.create_group("model_weights"), model)
-        if model.compiled and model.optimizer.built:
-            group = handle.create_group("optimizer/vars")
-            group.attrs["name"] = model.optimizer.name
-            for index, value in enumerate(model.optimizer.variables_for(model.trainable_weights)):
-                group.create_dataset(str(index), data=np.asarray(value))
+        write_optimizer(handle, model)
+
+    write_h5_atomically(filepath, fill)
+
+
+_TRAINING_KEYS = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics",
+                  "shuffle_seed")
+
+
+def _json_attribute(attrs, key, filepath):
+    try:
+        value = json.loads(as_text(attrs[key]))
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as error:
+        raise ValueError(f"The {key} of {filepath!r} is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"The {key} of {filepath!r} must be a JSON object; found "
+                         f"{type(value).__name__}.")
+    return value
 
 
 def _read_config(handle, filepath):
     attrs = handle.attrs
     if "layerkit_format_version" not in attrs and "keras_version" in attrs:
-        raise ValueError(f"{filepath!r} is a Keras model file, not a layerkit model file: layerkit does not "
-                         "read its config. Build the model in layerkit and use `model.load_weights()`.")
+        raise ValueError(f"{filepath!r} is a Keras model file, not a layerkit model file: layerkit "
+                         "does not read its config. Build the model in layerkit and use "
+                         "`model.load_weights()`.")
     if "layerkit_format_version" not in attrs or "model_config" not in attrs:
         raise ValueError(f"{filepath!r} is not a layerkit model file (no model config); for a "
                          "weights file use `model.load_weights()`.")
-    version = int(attrs["layerkit_format_version"])
+    version = read_int_attribute(attrs, "layerkit_format_version", filepath)
     if version != FORMAT_VERSION:
         raise ValueError(f"{filepath!r} has model-file format version {version}; this layerkit "
                          f"({__version__}) reads version {FORMAT_VERSION}.")
-    training = attrs.get("training_config")
+    config = _json_attribute(attrs, "model_config", filepath)
+    training = None
+    if "training_config" in attrs:
+        training = _json_attribute(attrs, "training_config", filepath)
+        missing = [key for key in _TRAINING_KEYS if key not in training]
+        if missing:
+            raise ValueError(f"The training_config of {filepath!r} lacks {missing}.")
+        seed = training["shuffle_seed"]
+        if not isinstance(training["optimizer"], dict) or isinstance(seed, bool) or not (
+                isinstance(seed, int) and 0 <= seed < 2**63):
+            raise ValueError(f"The training_config of {filepath!r} is malformed: expected an "
+                             "optimizer config (a JSON object) and a shuffle seed in [0, 2**63).")
+    return config, training
+
+
+def _rebuild(config, custom_objects, filepath):
+    """The model of ``config``; its weights may take at most about twice the file's size."""
+    budget = 2 * os.path.getsize(filepath) + _WEIGHT_SLACK
     try:
-        return (json.loads(as_text(attrs["model_config"])),
-                None if training is None else json.loads(as_text(training)))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"The model config in {filepath!r} is not valid JSON: {error}") from None
+        with weight_budget(budget, f"The model config in {filepath!r}"):
+            model = layers.deserialize(config, custom_objects)
+    except _CONFIG_ERRORS as error:
+        raise ValueError(f"The model config in {filepath!r} is invalid: "
+                         f"{type(error).__name__}: {error}") from None
+    if not model.built:
+        raise ValueError(f"The model in {filepath!r} has no input shape and cannot be built.")
+    return model
 
 
-def _compile_from(model, training):
-    model.compile_from_config(training)
+def _compile_from(model, training, filepath):
+    try:
+        model.compile_from_config(training)
+    except (*_CONFIG_ERRORS, ValueError) as error:
+        raise ValueError(f"The training_config of {filepath!r} is invalid: "
+                         f"{type(error).__name__}: {error}") from None
     model.shuffle_seed = training["shuffle_seed"]
 
 
@@ -108,7 +160,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     Parameters
     ----------
-    filepath : str or os.PathLike
+    filepath : str, bytes or os.PathLike
     custom_objects : dict, optional
         ``{name: class or function}`` for custom layers, losses, activations.
     compile : bool
@@ -125,29 +177,22 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     FileNotFoundError
         If there is no such file.
     ValueError
-        If the file is not HDF5, is truncated, is of an unknown format version,
-        names an unregistered class, or its weights do not fit the architecture.
+        If the file is not HDF5, is truncated, is of an unknown format version, is
+        malformed (the message names the part), names an unregistered class, asks for
+        weights far larger than the file, or its weights do not fit the architecture.
     """
-    filepath = os.fspath(filepath)
+    filepath = fspath(filepath)
     with registry.custom_object_scope(custom_objects), open_for_reading(filepath, "a model") \
             as handle:
         config, training = _read_config(handle, filepath)
-        try:
-            model = layers.deserialize(config, custom_objects)
-        except (KeyError, TypeError, AttributeError) as error:
-            raise ValueError(f"The model config in {filepath!r} is invalid: "
-                             f"{type(error).__name__}: {error}") from None
-        if not model.built:
-            raise ValueError(f"The model in {filepath!r} has no input shape and cannot be built.")
-        found, problems = read_native(handle["model_weights"], model, "/model_weights")
+        model = _rebuild(config, custom_objects, filepath)
+        weights = child(handle, "model_weights", h5py.Group, filepath)
+        if weights is None:
+            raise ValueError(f"{filepath!r}: the model file has no /model_weights group.")
+        found, problems = read_native(weights, model, "/model_weights")
         optimizer_state = None
-        if compile and training is not None and "optimizer/vars" in handle:
-            group = handle["optimizer/vars"]
-            optimizer_state = [read_dataset(group, str(k), "/optimizer/vars")
-                               for k in range(len(group))]
-        assign(model, found, problems, filepath, skip_mismatch=False)
         if compile and training is not None:
-            _compile_from(model, training)
-            if optimizer_state is not None:
-                model.optimizer.load_variables_for(optimizer_state, model.trainable_weights)
+            _compile_from(model, training, filepath)
+            optimizer_state = read_optimizer(handle, model, filepath, required=True)
+        assign(model, found, problems, filepath, False, optimizer_state)
     return model

@@ -11,12 +11,20 @@ class Callback:
     call the ``on_test_*`` and ``on_predict_*`` hooks. Setting
     ``self.model.stop_training = True`` ends training after the current step.
 
+    Resuming: right after ``on_train_begin``, ``fit`` asks its callbacks for
+    :meth:`resume_epoch` (through :meth:`CallbackList.resume_epoch`) and starts
+    from the first answer that is not None; every callback is then told with
+    :meth:`on_train_resume`. ``BackupAndRestore`` answers after restoring a backup.
+
     Attributes
     ----------
     model : Model
         The model being trained (set by the loop).
     params : dict
         ``{"verbose", "epochs", "steps"}``.
+
+    ``get_config()`` returns the constructor arguments (``{}`` here: the base
+    class takes none) and ``from_config(config)`` rebuilds an equal callback.
 
     Example
     -------
@@ -47,6 +55,22 @@ class Callback:
 
     def on_train_end(self, logs=None):
         """Called once when ``fit`` ends, with the last epoch's logs."""
+
+    def resume_epoch(self):
+        """The epoch a restarted ``fit`` should start from, or None (the base: None).
+
+        Called once by the training loop right after :meth:`on_train_begin`;
+        a callback that restored a training state there answers with the first
+        epoch not yet done.
+        """
+        return None
+
+    def on_train_resume(self, epoch):
+        """Called right after :meth:`resume_epoch` when ``fit`` resumes at ``epoch``.
+
+        Lets a callback drop what it recorded of the epochs to be redone
+        (``CSVLogger`` drops their rows). Not called when nothing is resumed.
+        """
 
     def on_epoch_begin(self, epoch, logs=None):
         """Called at the start of each epoch (0-based)."""

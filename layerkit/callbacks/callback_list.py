@@ -1,17 +1,39 @@
 """``CallbackList``: calls each hook on every callback that implements it."""
 
+from layerkit import registry
+from layerkit.callbacks.backup_and_restore import BackupAndRestore
 from layerkit.callbacks.callback import Callback
+from layerkit.callbacks.csv_logger import CSVLogger
+from layerkit.callbacks.early_stopping import EarlyStopping
 from layerkit.callbacks.history import History
+from layerkit.callbacks.lambda_callback import LambdaCallback
+from layerkit.callbacks.learning_rate_scheduler import LearningRateScheduler
+from layerkit.callbacks.model_checkpoint import ModelCheckpoint
 from layerkit.callbacks.progbar_logger import ProgbarLogger
+from layerkit.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from layerkit.callbacks.terminate_on_nan import TerminateOnNaN
 
 _BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin",
                 "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end",
                 "on_batch_begin", "on_batch_end")
 _ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+_BUILT_IN = {cls.__name__: cls for cls in (
+    Callback, History, ProgbarLogger, TerminateOnNaN, EarlyStopping, ModelCheckpoint,
+    ReduceLROnPlateau, LearningRateScheduler, CSVLogger, LambdaCallback, BackupAndRestore)}
 
 
 def _overrides(callback, hook):
-    return getattr(type(callback), hook) is not getattr(Callback, hook)
+    """Whether ``callback`` has its own ``hook`` (a method of its class, or a function set on it)."""
+    method = getattr(callback, hook)
+    return getattr(method, "__func__", method) is not getattr(Callback, hook)
+
+
+def _flatten(callbacks):
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, (list, tuple)):
+        return [c for item in callbacks for c in _flatten(item)]
+    return [callbacks]
 
 
 class CallbackList(Callback):
@@ -22,7 +44,8 @@ class CallbackList(Callback):
 
     Parameters
     ----------
-    callbacks : list of Callback, optional
+    callbacks : Callback or list of Callback, optional
+        One callback, or a (nested) list of them, as Keras accepts.
     add_history : bool
         Append a :class:`History` unless one is given.
     add_progbar : bool
@@ -30,14 +53,33 @@ class CallbackList(Callback):
     model : Model, optional
     **params
         Passed to every callback's ``set_params`` (``verbose``, ``epochs``, ``steps``).
+
+    Raises
+    ------
+    TypeError
+        For an item that is not a :class:`Callback`.
+
+    ``get_config()`` holds the callbacks, each as ``{"class_name", "config"}``, the two
+    flags and the params; ``from_config`` rebuilds them (a custom callback class must
+    be registered with ``layerkit.saving.register_keras_serializable``).
+
+    Example
+    -------
+    >>> from layerkit.callbacks import TerminateOnNaN
+    >>> callbacks = CallbackList(TerminateOnNaN(), add_history=True)
+    >>> [type(c).__name__ for c in callbacks.callbacks]
+    ['TerminateOnNaN', 'History']
+    >>> callbacks.resume_epoch() is None
+    True
     """
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()
-        self.callbacks = list(callbacks or [])
+        self.callbacks = _flatten(callbacks)
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
                 raise TypeError(f"`callbacks` must be Callback instances. Received: {callback!r}")
+        self.add_history, self.add_progbar = bool(add_history), bool(add_progbar)
         if add_history and not any(isinstance(c, History) for c in self.callbacks):
             self.callbacks.append(History())
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
@@ -62,6 +104,22 @@ class CallbackList(Callback):
     def wants_batch_logs(self, hook):
         """Whether any callback implements ``hook`` (so per-batch logs are worth computing)."""
         return bool(self._listeners[hook])
+
+    def resume_epoch(self):
+        """The epoch a restarted ``fit`` starts from: the first answer that is not None, or None.
+
+        The training loop calls it once, right after ``on_train_begin``. When some
+        callback answers, every callback is then told with ``on_train_resume(epoch)``.
+        """
+        epoch = next((e for e in (c.resume_epoch() for c in self.callbacks) if e is not None), None)
+        if epoch is not None:
+            for callback in self.callbacks:
+                callback.on_train_resume(epoch)
+        return epoch
+
+    def on_train_resume(self, epoch):
+        for callback in self.callbacks:
+            callback.on_train_resume(epoch)
 
     def _call(self, hook, *args):
         for callback in self.callbacks:
@@ -112,3 +170,15 @@ class CallbackList(Callback):
 
     def on_predict_batch_end(self, batch, logs=None):
         self._call_batch("on_predict_batch_end", batch, logs)
+
+    def get_config(self):
+        return {"callbacks": [registry.serialize(c) for c in self.callbacks],
+                "add_history": self.add_history, "add_progbar": self.add_progbar, **self.params}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the list: each callback from its ``{"class_name", "config"}``."""
+        config = dict(config)
+        items = [registry.deserialize(item, _BUILT_IN, "callback", custom_objects)
+                 for item in config.pop("callbacks", [])]
+        return cls(items, **config)

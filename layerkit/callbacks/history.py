@@ -13,6 +13,9 @@ class History(Callback):
     epoch : list of int
         The epochs recorded (0-based).
 
+    It takes no constructor arguments, so its config is ``{}``: a round trip gives
+    an empty History (the values recorded are state, not configuration).
+
     Example
     -------
     >>> h = History(); h.on_train_begin(); h.on_epoch_end(0, {"loss": 0.5})

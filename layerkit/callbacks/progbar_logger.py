@@ -1,4 +1,4 @@
-"""``ProgbarLogger``: a tqdm bar per epoch (verbose=1) or one line per epoch (verbose=2)."""
+"""``ProgbarLogger``: a live bar during each epoch (verbose=1), one full line at its end."""
 
 import sys
 import time
@@ -24,25 +24,42 @@ def format_logs(logs):
 class ProgbarLogger(Callback):
     """Shows training progress on standard output.
 
-    ``verbose=1``: a tqdm bar per epoch with the running loss and metrics,
-    refreshed at most four times a second. ``verbose=2``: one line per epoch.
-    ``evaluate`` and ``predict`` get a bar (1) or a closing line (2) likewise.
+    ``verbose=1``: during an epoch, a tqdm bar with the running loss and metrics
+    (sized to the terminal, so its tail may be cut; redrawn at most four times a
+    second); at the epoch's end the bar is cleared and one line is printed in
+    full, never cut: ``Epoch 3/10 - 20/20 - 0.05s - loss: ... - val_loss: ...``.
+    ``verbose=2``: that line only, without the step count. ``evaluate`` and
+    ``predict`` get the same (``Evaluate - ...``, ``Predict - ...``); the
+    validation inside ``fit`` shows nothing of its own.
+
+    It takes no constructor arguments, so its config is ``{}`` (the verbosity
+    comes from the loop's ``params``).
+
+    Example
+    -------
+    >>> logger = ProgbarLogger()
+    >>> logger.set_params({"verbose": 2, "epochs": 3, "steps": 5})
+    >>> logger.on_epoch_begin(0)
+    >>> logger.on_epoch_end(0, {"loss": 0.5, "val_loss": 0.25})  # doctest: +ELLIPSIS
+    Epoch 1/3 - ...s - loss: 0.5000 - val_loss: 0.2500
     """
 
     def __init__(self):
         super().__init__()
         self._bar = None
         self._in_fit = False
+        self._started = self._last_refresh = 0.0
 
     @property
     def verbose(self):
+        """The loop's ``verbose`` (1 when not told)."""
         return self.params.get("verbose", 1)
 
     def _open(self, description, total):
         self._started = self._last_refresh = time.perf_counter()
         if self.verbose == 1:
             self._bar = tqdm(total=total, desc=description, unit="step", file=sys.stdout,
-                             leave=True, dynamic_ncols=True, mininterval=REFRESH_SECONDS)
+                             leave=False, dynamic_ncols=True, mininterval=REFRESH_SECONDS)
 
     def _advance(self, logs):
         if self._bar is None:
@@ -54,14 +71,18 @@ class ProgbarLogger(Callback):
             self._last_refresh = now
 
     def _close(self, prefix, logs):
-        elapsed = time.perf_counter() - self._started
+        """Clear the bar, then print the closing line whole (``verbose`` 1 or 2)."""
+        elapsed = f"{time.perf_counter() - self._started:.2f}s"
         if self._bar is not None:
-            self._bar.set_postfix_str(format_logs(logs), refresh=False)
-            self._bar.close()  # draws the final state once
+            count = f"{self._bar.n}/{self._bar.total}"
+            self._bar.close()
             self._bar = None
+            parts = (prefix, count, elapsed, format_logs(logs))
         elif self.verbose == 2:
-            parts = [p for p in (prefix, f"{elapsed:.2f}s", format_logs(logs)) if p]
-            print(" - ".join(parts), file=sys.stdout, flush=True)
+            parts = (prefix, elapsed, format_logs(logs))
+        else:
+            return
+        print(" - ".join(p for p in parts if p), file=sys.stdout, flush=True)
 
     def on_train_begin(self, logs=None):
         self._in_fit = True
@@ -70,7 +91,6 @@ class ProgbarLogger(Callback):
         self._in_fit = False
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
         self._open(f"Epoch {epoch + 1}/{self.params.get('epochs')}", self.params.get("steps"))
 
     def on_train_batch_end(self, batch, logs=None):
@@ -98,4 +118,5 @@ class ProgbarLogger(Callback):
         self._advance(None)
 
     def on_predict_end(self, logs=None):
-        self._close(f"Predict {self.params.get('steps')} steps", None)
+        self._close("Predict" if self._bar is not None else f"Predict {self.params.get('steps')} steps",
+                    None)

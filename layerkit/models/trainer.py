@@ -226,7 +226,8 @@ class Trainer(Steps):
             validation = EpochIterator(validation, validation_batch_size or batch_size,
                                        validation_steps)
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
-                                 model=self, verbose=verbose, epochs=epochs, steps=batches.steps)
+                                 model=self, verbose=verbose, epochs=epochs, steps=batches.steps,
+                                 do_validation=validation is not None)
         self._prepare_training(train[0])
         batch_logs = callbacks.wants_batch_logs("on_train_batch_end")
         self.stop_training = False
@@ -234,7 +235,8 @@ class Trainer(Steps):
         # Overflow shows up as a non-finite loss or weight, which train_step reports itself.
         with interrupt_handler(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             callbacks.on_train_begin()
-            for epoch in range(initial_epoch, epochs):
+            resumed = callbacks.resume_epoch()  # e.g. BackupAndRestore after a crash
+            for epoch in range(initial_epoch if resumed is None else resumed, epochs):
                 self.reset_metrics()
                 callbacks.on_epoch_begin(epoch)
                 for step, (xb, yb, wb) in enumerate(batches.batches(epoch, self.optimizer.iterations)):

@@ -14,6 +14,7 @@ from layerkit import (
     activations,
     backend,
     callbacks,
+    constraints,
     datasets,
     initializers,
     layers,
@@ -21,6 +22,7 @@ from layerkit import (
     metrics,
     models,
     optimizers,
+    regularizers,
     saving,
     utils,
 )
@@ -28,9 +30,9 @@ from layerkit.layers import Input
 from layerkit.models import Model, Sequential
 from layerkit.version import __version__
 
-__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
-           "initializers", "layers", "losses", "metrics", "models", "optimizers", "plotting",
-           "saving", "utils", "__version__"]
+__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "constraints",
+           "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers", "plotting",
+           "regularizers", "saving", "utils", "__version__"]
 
 
 def __getattr__(name):

@@ -845,11 +845,11 @@ class Shift(Layer):            # not registered
         return grad_output
 
 
-def softsign(x):               # not registered
+def unregistered_softsign(x):  # not registered
     return x / (1 + np.abs(x))
 
 
-softsign.backward = lambda grad_output, x, y: grad_output / (1 + np.abs(x)) ** 2
+unregistered_softsign.backward = lambda grad_output, x, y: grad_output / (1 + np.abs(x)) ** 2
 
 
 def l4_loss(y_true, y_pred):   # not registered
@@ -881,7 +881,7 @@ def test_registered_custom_layer_activation_and_loss_round_trip(tmp_path):
 
 def _unregistered_model(which):
     layer = Shift() if which == "layer" else Activation("linear")
-    activation = softsign if which == "activation" else "tanh"
+    activation = unregistered_softsign if which == "activation" else "tanh"
     loss = l4_loss if which == "loss" else "mse"
     model = Sequential([Input((3,)), Dense(4, activation=activation), layer, Dense(1)])
     model.compile(optimizer="sgd", loss=loss)
@@ -890,7 +890,7 @@ def _unregistered_model(which):
 
 @pytest.mark.parametrize("which, name, objects", [
     ("layer", "Shift", {"Shift": Shift}),
-    ("activation", "softsign", {"softsign": softsign}),
+    ("activation", "unregistered_softsign", {"unregistered_softsign": unregistered_softsign}),
     ("loss", "l4_loss", {"l4_loss": l4_loss}),
 ])
 def test_unregistered_custom_object(tmp_path, which, name, objects):

@@ -15,10 +15,15 @@ def format_logs(logs):
 
     Example
     -------
-    >>> format_logs({"loss": 0.5, "val_loss": 0.25})
-    'loss: 0.5000 - val_loss: 0.2500'
+    >>> format_logs({"loss": 0.5, "val_loss": 0.25, "precision": [0.5, 1.0]})
+    'loss: 0.5000 - val_loss: 0.2500 - precision: [0.5000 1.0000]'
     """
-    return " - ".join(f"{key}: {float(value):.4f}" for key, value in (logs or {}).items())
+    def text(value):
+        if isinstance(value, (list, tuple)):
+            return "[" + " ".join(f"{float(v):.4f}" for v in value) + "]"
+        return f"{float(value):.4f}"
+
+    return " - ".join(f"{key}: {text(value)}" for key, value in (logs or {}).items())
 
 
 class ProgbarLogger(Callback):

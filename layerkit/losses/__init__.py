@@ -1,62 +1,128 @@
 """Losses: a value (the batch mean) and its gradient with respect to the prediction.
 
-By name (``"mse"``, ``"binary_crossentropy"``...), class or instance, as in Keras.
+By name (``"mse"``, ``"huber"``, ``"kld"``...), class, instance or function, as in
+Keras; a name of a Keras function (``"huber"``) gives its class (``Huber()``), so
+that it trains with its own gradient. The families live in their own modules:
+:mod:`.regression`, :mod:`.robust`, :mod:`.similarity`, :mod:`.probabilistic`,
+:mod:`.crossentropy`, :mod:`.sparse_crossentropy`, :mod:`.focal`, :mod:`.hinge`, :mod:`.overlap`; the
+reduction and the sample weights in :mod:`.loss` and :mod:`.reduction`.
 """
 
 from layerkit import registry
 from layerkit.losses.crossentropy import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
-    SparseCategoricalCrossentropy,
     binary_crossentropy,
     categorical_crossentropy,
-    sparse_categorical_crossentropy,
+)
+from layerkit.losses.focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+)
+from layerkit.losses.hinge import (
+    CategoricalHinge,
+    Hinge,
+    SquaredHinge,
+    categorical_hinge,
+    hinge,
+    squared_hinge,
 )
 from layerkit.losses.loss import Loss, LossFunctionWrapper
+from layerkit.losses.overlap import Dice, Tversky, dice, tversky
+from layerkit.losses.probabilistic import KLDivergence, Poisson, kl_divergence, poisson
 from layerkit.losses.regression import (
     MeanAbsoluteError,
+    MeanAbsolutePercentageError,
     MeanSquaredError,
+    MeanSquaredLogarithmicError,
     mean_absolute_error,
+    mean_absolute_percentage_error,
     mean_squared_error,
+    mean_squared_logarithmic_error,
 )
+from layerkit.losses.robust import Huber, LogCosh, huber, log_cosh
+from layerkit.losses.similarity import CosineSimilarity, cosine_similarity
+from layerkit.losses.sparse_crossentropy import SparseCategoricalCrossentropy, sparse_categorical_crossentropy
+from layerkit.losses.unsupported import CTC, Circle, circle, ctc
 
 __all__ = [
-    "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
-    "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
-    "mean_squared_error", "mean_absolute_error", "binary_crossentropy",
-    "categorical_crossentropy", "sparse_categorical_crossentropy", "get", "serialize",
-    "deserialize",
+    "Loss", "LossFunctionWrapper",
+    "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredLogarithmicError", "Huber", "LogCosh", "CosineSimilarity",
+    "KLDivergence", "Poisson", "BinaryCrossentropy", "CategoricalCrossentropy",
+    "SparseCategoricalCrossentropy", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+    "Hinge", "SquaredHinge", "CategoricalHinge", "Dice", "Tversky", "CTC", "Circle",
+    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error", "huber", "log_cosh", "cosine_similarity", "kl_divergence",
+    "poisson", "binary_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "binary_focal_crossentropy",
+    "categorical_focal_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "dice",
+    "tversky", "ctc", "circle", "get", "serialize", "deserialize",
 ]
 
-FUNCTIONS = {f.__name__: f for f in (mean_squared_error, mean_absolute_error, binary_crossentropy,
-                                     categorical_crossentropy, sparse_categorical_crossentropy)}
+#: Each built-in function form and the class that computes it (and its gradient).
+_FUNCTION_CLASSES = {
+    mean_squared_error: MeanSquaredError,
+    mean_absolute_error: MeanAbsoluteError,
+    mean_absolute_percentage_error: MeanAbsolutePercentageError,
+    mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+    huber: Huber,
+    log_cosh: LogCosh,
+    cosine_similarity: CosineSimilarity,
+    kl_divergence: KLDivergence,
+    poisson: Poisson,
+    binary_crossentropy: BinaryCrossentropy,
+    categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    binary_focal_crossentropy: BinaryFocalCrossentropy,
+    categorical_focal_crossentropy: CategoricalFocalCrossentropy,
+    hinge: Hinge,
+    squared_hinge: SquaredHinge,
+    categorical_hinge: CategoricalHinge,
+    dice: Dice,
+    tversky: Tversky,
+    ctc: CTC,
+    circle: Circle,
+}
+FUNCTIONS = {f.__name__: f for f in _FUNCTION_CLASSES}
 
-_CLASSES = (MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
-            SparseCategoricalCrossentropy, LossFunctionWrapper)
+_CLASSES = (LossFunctionWrapper, *dict.fromkeys(_FUNCTION_CLASSES.values()))
 _LOSSES = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME = {
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
-    "binary_crossentropy": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    **{name: _FUNCTION_CLASSES[fn] for name, fn in FUNCTIONS.items()},
+    # Keras's aliases (keras/src/losses/__init__.py), and two legacy ones it still exports.
+    "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
+    "kld": KLDivergence, "KLD": KLDivergence, "kullback_leibler_divergence": KLDivergence,
+    "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
+    "mse": MeanSquaredError, "MSE": MeanSquaredError,
+    "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
+    "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
+    "logcosh": LogCosh,
 }
 
 
 def get(identifier):
     """Return a :class:`Loss` from a name, class, instance, config dict or function.
 
+    A built-in function (``layerkit.losses.huber``) gives its class with the
+    default arguments; any other function is wrapped in a
+    :class:`LossFunctionWrapper`. None gives None, as in Keras.
+
     Raises
     ------
     ValueError
         For an unknown name; the message lists the valid names.
+    NotImplementedError
+        For a Keras loss layerkit does not implement (``"ctc"``, ``"circle"``).
 
     Example
     -------
-    >>> type(get("mse")).__name__
-    'MeanSquaredError'
+    >>> type(get("mse")).__name__, type(get("kld")).__name__, type(get(huber)).__name__
+    ('MeanSquaredError', 'KLDivergence', 'Huber')
     """
-    if isinstance(identifier, Loss):
+    if identifier is None or isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
         found = registry.deserialize(identifier, {**_BY_NAME, **_LOSSES}, "loss")
@@ -66,7 +132,8 @@ def get(identifier):
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
     if callable(identifier):
-        return LossFunctionWrapper(identifier)
+        cls = next((c for fn, c in _FUNCTION_CLASSES.items() if fn is identifier), None)
+        return LossFunctionWrapper(identifier) if cls is None else cls()
     raise TypeError(f"Could not interpret loss identifier: {identifier!r}")
 
 

@@ -10,7 +10,7 @@ engine asks ``loss.fuses_with(activation)`` and then calls
 import numpy as np
 
 from layerkit import activations, backend
-from layerkit.losses.loss import Loss, per_sample, reduce
+from layerkit.losses.loss import Loss
 
 
 def _bce_from_logits(y, z):
@@ -18,7 +18,14 @@ def _bce_from_logits(y, z):
     return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
 
 
-def _check_axis(axis):
+def check_class_axis(axis):
+    """``axis`` if it is -1, the only class axis the cross-entropies support.
+
+    Raises
+    ------
+    ValueError
+        For any other axis.
+    """
     if axis not in (-1,):
         raise ValueError(f"Only `axis=-1` (the class axis last) is supported. Received: axis={axis}")
     return axis
@@ -32,8 +39,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     >>> np.round(binary_crossentropy(np.array([[1.0]]), np.array([[0.5]])), 4)
     array([0.6931])
     """
-    loss = BinaryCrossentropy(from_logits, label_smoothing, axis)
-    return loss.call(*loss._prepare(y_true, y_pred, None)[:2])
+    return BinaryCrossentropy(from_logits, label_smoothing, axis).values(y_true, y_pred)
 
 
 class BinaryCrossentropy(Loss):
@@ -69,7 +75,7 @@ class BinaryCrossentropy(Loss):
         if not 0 <= label_smoothing <= 1:
             raise ValueError(f"`label_smoothing` must be in [0, 1]. Received: {label_smoothing}")
         self.from_logits, self.label_smoothing = bool(from_logits), label_smoothing
-        self.axis = _check_axis(axis)
+        self.axis = check_class_axis(axis)
 
     def _smooth(self, y):
         return y * (1 - self.label_smoothing) + 0.5 * self.label_smoothing if self.label_smoothing else y
@@ -93,13 +99,14 @@ class BinaryCrossentropy(Loss):
     def fuses_with(self, activation):
         return not self.from_logits and activation is activations.sigmoid
 
+    def logits_call(self, y_true, z):
+        return np.mean(_bce_from_logits(self._smooth(y_true), z), axis=-1)
+
     def logits_value_and_gradient(self, y_true, z, a, sample_weight=None):
         """``(loss, dloss/dZ)`` for ``A = sigmoid(Z)``: the value from Z, the gradient (A - Y) / N."""
         y_true, z, sample_weight = self._prepare(y_true, z, sample_weight)
-        y = self._smooth(y_true)
-        values = np.mean(_bce_from_logits(y, z), axis=-1)
-        scale = self._scale(values, sample_weight)
-        return reduce(values, scale), (a - y) * (per_sample(scale) / z.shape[-1])
+        return self._reduced(self.logits_call(y_true, z), (a - self._smooth(y_true)) / z.shape[-1],
+                             y_true, z, sample_weight)
 
     def validate_targets(self, y_true, output_shape, dtype=None):
         y_true = super().validate_targets(y_true, output_shape, dtype)
@@ -115,8 +122,12 @@ class BinaryCrossentropy(Loss):
                 "label_smoothing": self.label_smoothing, "axis": self.axis}
 
 
-def _categorical_values_and_backward(y, y_pred, from_logits, want_gradient):
-    """Per-sample -sum(y log p) and, if asked, its gradient with respect to y_pred."""
+def categorical_values_and_backward(y, y_pred, from_logits, want_gradient):
+    """Per-sample ``-sum(y log p)`` and, if ``want_gradient``, its gradient with respect to y_pred.
+
+    ``p`` is ``softmax(y_pred)`` with ``from_logits``, else ``y_pred`` divided by
+    its row sum and clipped to ``[ε, 1 - ε]`` (a row of zeros counts as all-ε).
+    """
     if from_logits:
         values = -np.sum(y * activations.log_softmax(y_pred), axis=-1)
         if not want_gradient:
@@ -124,13 +135,15 @@ def _categorical_values_and_backward(y, y_pred, from_logits, want_gradient):
         return values, activations.softmax(y_pred) * y.sum(axis=-1, keepdims=True) - y
     eps = backend.epsilon()
     total = y_pred.sum(axis=-1, keepdims=True)
-    p_raw = y_pred / total
+    # A row of zeros is taken as all-ε, with no gradient (Keras's 0 / 0 would give NaN).
+    p_raw = np.divide(y_pred, total, out=np.zeros_like(y_pred), where=total != 0)
     p = np.clip(p_raw, eps, 1 - eps)
     values = -np.sum(y * np.log(p), axis=-1)
     if not want_gradient:
         return values, None
     dp = np.where((p_raw > eps) & (p_raw < 1 - eps), -y / p, 0)
-    return values, (dp - np.sum(dp * p_raw, axis=-1, keepdims=True)) / total
+    grad = dp - np.sum(dp * p_raw, axis=-1, keepdims=True)
+    return values, np.divide(grad, total, out=np.zeros_like(grad), where=total != 0)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -141,8 +154,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     >>> np.round(categorical_crossentropy(np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]])), 4)
     array([0.6931])
     """
-    loss = CategoricalCrossentropy(from_logits, label_smoothing, axis)
-    return loss.call(*loss._prepare(y_true, y_pred, None)[:2])
+    return CategoricalCrossentropy(from_logits, label_smoothing, axis).values(y_true, y_pred)
 
 
 class CategoricalCrossentropy(Loss):
@@ -177,7 +189,7 @@ class CategoricalCrossentropy(Loss):
         if not 0 <= label_smoothing <= 1:
             raise ValueError(f"`label_smoothing` must be in [0, 1]. Received: {label_smoothing}")
         self.from_logits, self.label_smoothing = bool(from_logits), label_smoothing
-        self.axis = _check_axis(axis)
+        self.axis = check_class_axis(axis)
 
     def _smooth(self, y):
         if not self.label_smoothing:
@@ -185,10 +197,10 @@ class CategoricalCrossentropy(Loss):
         return y * (1 - self.label_smoothing) + self.label_smoothing / y.shape[-1]
 
     def call(self, y_true, y_pred):
-        return _categorical_values_and_backward(self._smooth(y_true), y_pred, self.from_logits, False)[0]
+        return categorical_values_and_backward(self._smooth(y_true), y_pred, self.from_logits, False)[0]
 
     def backward(self, y_true, y_pred):
-        return _categorical_values_and_backward(self._smooth(y_true), y_pred, self.from_logits, True)[1]
+        return categorical_values_and_backward(self._smooth(y_true), y_pred, self.from_logits, True)[1]
 
     def fuses_with(self, activation):
         return not self.from_logits and activation is activations.softmax
@@ -199,10 +211,11 @@ class CategoricalCrossentropy(Loss):
         Targets are distributions (each row sums to one), which ``validate_targets`` checks.
         """
         y_true, z, sample_weight = self._prepare(y_true, z, sample_weight)
-        y = self._smooth(y_true)
-        values = -np.sum(y * activations.log_softmax(z), axis=-1)
-        scale = self._scale(values, sample_weight)
-        return reduce(values, scale), (a - y) * per_sample(scale)
+        return self._reduced(self.logits_call(y_true, z), a - self._smooth(y_true), y_true, z,
+                             sample_weight)
+
+    def logits_call(self, y_true, z):
+        return -np.sum(self._smooth(y_true) * activations.log_softmax(z), axis=-1)
 
     def validate_targets(self, y_true, output_shape, dtype=None):
         y_true = super().validate_targets(y_true, output_shape, dtype)
@@ -219,111 +232,3 @@ class CategoricalCrossentropy(Loss):
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits,
                 "label_smoothing": self.label_smoothing, "axis": self.axis}
-
-
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
-    """Per-sample cross-entropy for integer labels, ``-log p[label]``.
-
-    Example
-    -------
-    >>> np.round(sparse_categorical_crossentropy(np.array([1]), np.array([[0.5, 0.5]])), 4)
-    array([0.6931])
-    """
-    loss = SparseCategoricalCrossentropy(from_logits, ignore_class)
-    return loss.call(*loss._prepare(y_true, y_pred, None)[:2])
-
-
-class SparseCategoricalCrossentropy(Loss):
-    """Categorical cross-entropy for integer class labels in ``[0, K)``.
-
-    Parameters
-    ----------
-    from_logits : bool
-    ignore_class : int, optional
-        A label whose samples count for nothing (the mean is over the others).
-    reduction, name, dtype
-        As for :class:`Loss`.
-
-    Example
-    -------
-    >>> loss = SparseCategoricalCrossentropy()
-    >>> round(float(loss(np.array([0, 1]), np.array([[0.9, 0.1], [0.2, 0.8]]))), 4)
-    0.1643
-    """
-
-    fused_activation = "softmax"
-
-    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
-                 name="sparse_categorical_crossentropy", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits, self.ignore_class = bool(from_logits), ignore_class
-
-    def _standardize_targets(self, y_true, y_pred, dtype):
-        if y_true.ndim == y_pred.ndim and y_true.shape[-1:] == (1,):
-            y_true = y_true[..., 0]
-        if y_true.shape != y_pred.shape[:-1]:
-            raise ValueError(
-                f"Loss {self.name!r}: integer labels must have shape y_pred.shape[:-1]. "
-                f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
-            )
-        return y_true.astype(np.int64)
-
-    def _prepare(self, y_true, y_pred, sample_weight):
-        labels, y_pred, sample_weight = super()._prepare(y_true, y_pred, sample_weight)
-        if self.ignore_class is not None:
-            keep = labels != self.ignore_class
-            labels = np.where(keep, labels, 0)
-            weight = keep.astype(y_pred.dtype)
-            if self.reduction in ("sum_over_batch_size", "mean"):
-                weight *= keep.size / max(int(keep.sum()), 1)
-            sample_weight = weight if sample_weight is None else weight * sample_weight
-        return labels, y_pred, sample_weight
-
-    def _one_hot(self, labels, y_pred):
-        return np.eye(y_pred.shape[-1], dtype=y_pred.dtype)[labels]
-
-    def call(self, labels, y_pred):
-        return _categorical_values_and_backward(self._one_hot(labels, y_pred), y_pred,
-                                                self.from_logits, False)[0]
-
-    def backward(self, labels, y_pred):
-        return _categorical_values_and_backward(self._one_hot(labels, y_pred), y_pred,
-                                                self.from_logits, True)[1]
-
-    def fuses_with(self, activation):
-        return not self.from_logits and activation is activations.softmax
-
-    def logits_value_and_gradient(self, y_true, z, a, sample_weight=None):
-        """``(loss, dloss/dZ)`` for ``A = softmax(Z)``: the gradient is (A - onehot(y)) / N."""
-        labels, z, sample_weight = self._prepare(y_true, z, sample_weight)
-        log_p = activations.log_softmax(z)
-        values = -np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
-        scale = self._scale(values, sample_weight)
-        grad = a - self._one_hot(labels, z)
-        return reduce(values, scale), grad * per_sample(scale)
-
-    def validate_targets(self, y_true, output_shape, dtype=None):
-        y_true = np.asarray(y_true)
-        num_classes = output_shape[-1]
-        if y_true.ndim == len(output_shape) and y_true.shape[-1:] == (1,):
-            y_true = y_true[..., 0]
-        if y_true.shape[1:] != tuple(output_shape[1:-1]):
-            raise ValueError(
-                f"Loss {self.name!r} expects integer labels of shape (N,) for an output of "
-                f"shape {tuple(output_shape)}. Received y of shape {y_true.shape}. For one-hot "
-                "targets use 'categorical_crossentropy'."
-            )
-        allowed = (y_true >= 0) & (y_true < num_classes) & (y_true == np.round(y_true))
-        if self.ignore_class is not None:
-            allowed |= y_true == self.ignore_class
-        if not allowed.all():
-            bad = y_true[~allowed].ravel()[0]
-            raise ValueError(
-                f"Loss {self.name!r} expects integer labels in [0, {num_classes}) for an output "
-                f"of {num_classes} classes. Received label {bad}."
-            )
-        return y_true.astype(np.int64)
-
-    def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits,
-                "ignore_class": self.ignore_class}

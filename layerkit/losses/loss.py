@@ -4,14 +4,15 @@ One reduction convention, written here once: a loss's ``call`` gives one value
 per sample; the reduced loss (Keras's ``"sum_over_batch_size"``) is
 ``L = sum(w_i * l_i) / N``; and its gradient with respect to the prediction is
 ``dL/dy_pred = w_i * dl_i/dy_pred / N``. A subclass writes only ``call`` and
-``backward`` (the per-sample gradient); the 1/N lives here and nowhere else.
+``backward`` (the per-sample gradient); the weights and the 1/N live here (and
+in :mod:`layerkit.losses.reduction`, which lines sample weights up as Keras
+does) and nowhere else.
 """
 
 import numpy as np
 
 from layerkit import backend, registry
-
-REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+from layerkit.losses.reduction import REDUCTIONS, line_up, reduce, scale, squeeze_or_expand_to_same_rank
 
 
 class Loss:
@@ -19,7 +20,10 @@ class Loss:
 
     Subclasses implement ``call(y_true, y_pred) -> values`` (one per sample,
     shape ``y_pred.shape[:-1]``) and ``backward(y_true, y_pred) -> d values /
-    d y_pred`` (shape of ``y_pred``).
+    d y_pred`` (shape of ``y_pred``: each prediction's derivative of the one
+    value it feeds). A loss whose values reduce other axes than the last says
+    so with :meth:`reduced_axes`; one that leaves some values out says which
+    with :meth:`value_mask`.
 
     Parameters
     ----------
@@ -28,8 +32,12 @@ class Loss:
     reduction : str or None
         ``"sum_over_batch_size"`` (the batch mean, default) or ``"mean"`` (the
         same), ``"sum"``, ``"mean_with_sample_weight"`` (divide by the sum of
-        the weights), ``"none"``/None (no reduction: a value per sample; when
-        training, such a loss is averaged like ``"sum_over_batch_size"``).
+        the weights as given), ``"none"``/None (no reduction: a value per
+        sample; when training, such a loss is averaged like
+        ``"sum_over_batch_size"``). A ``sample_weight`` may have any shape Keras
+        lines up with the values: a scalar, ``(N,)`` or ``(N, 1)``, and per
+        timestep ``(N, T)`` for ``(N, T, D)`` predictions (see
+        :mod:`layerkit.losses.reduction`).
     dtype : str, optional
         Computation dtype; None computes in ``y_pred``'s dtype.
 
@@ -73,14 +81,69 @@ class Loss:
             f"{type(self).__name__} must implement backward(y_true, y_pred) to be trained."
         )
 
+    def reduced_axes(self, ndim):
+        """The axes of a rank-``ndim`` ``y_pred`` that ``call`` reduces (the last, by default)."""
+        return (ndim - 1,)
+
+    def value_mask(self, y_true, y_pred):
+        """Which values count (a bool array shaped like the values), or None for all of them."""
+        return None
+
     # -------------------------------------------------------------- public API
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """The reduced loss (a scalar, unless ``reduction`` is ``"none"``)."""
+        """The reduced loss (a scalar, unless ``reduction`` is ``"none"``).
+
+        Raises
+        ------
+        ValueError
+            If ``y_true`` does not match ``y_pred``, or ``sample_weight`` cannot be
+            lined up with the values.
+        """
         y_true, y_pred, sample_weight = self._prepare(y_true, y_pred, sample_weight)
         values = self.call(y_true, y_pred)
+        mask = self.value_mask(y_true, y_pred)
         if self.reduction in ("none", None):
-            return values if sample_weight is None else values * sample_weight
-        return reduce(values, self._scale(values, sample_weight))
+            weights, _, shape = line_up(values, sample_weight, mask, self.reduction)
+            return values if weights is None else (values * weights).reshape(shape)
+        return reduce(values, scale(values, sample_weight, mask, self.reduction))
+
+    def values(self, y_true, y_pred):
+        """The per-sample values, unweighted and unreduced: what Keras's function forms return.
+
+        Example
+        -------
+        >>> class Squares(Loss):
+        ...     def call(self, y_true, y_pred):
+        ...         return ((y_pred - y_true) ** 2).sum(axis=-1)
+        >>> Squares().values(np.array([1.0, 2.0]), np.array([[3.0], [2.0]]))
+        array([4., 0.])
+        """
+        return self.call(*self._prepare(y_true, y_pred, None)[:2])
+
+    def value(self, y_true, y_pred, sample_weight=None):
+        """The loss a training step minimises, without its gradient (what evaluation reports).
+
+        As :meth:`value_and_gradient`'s value: a ``"none"`` reduction is averaged like
+        ``"sum_over_batch_size"``.
+        """
+        y_true, y_pred, sample_weight = self._prepare(y_true, y_pred, sample_weight)
+        return self._value(self.call(y_true, y_pred), y_true, y_pred, sample_weight)
+
+    def logits_value(self, y_true, z, sample_weight=None):
+        """The loss from the logits ``z`` of the activation it fuses with (see ``fuses_with``).
+
+        Subclasses that fuse implement ``logits_call(y_true, z)``, the per-sample values.
+        """
+        y_true, z, sample_weight = self._prepare(y_true, z, sample_weight)
+        return self._value(self.logits_call(y_true, z), y_true, z, sample_weight)
+
+    def logits_call(self, y_true, z):
+        """Per-sample values from the logits of the fused activation (fusing losses only)."""
+        raise NotImplementedError(f"{type(self).__name__} does not fuse with an activation.")
+
+    def _value(self, values, y_true, y_pred, sample_weight):
+        return reduce(values, scale(values, sample_weight, self.value_mask(y_true, y_pred),
+                                    self.reduction))
 
     def gradient(self, y_true, y_pred, sample_weight=None):
         """Gradient of the reduced loss with respect to ``y_pred``.
@@ -94,10 +157,11 @@ class Loss:
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """``(loss, dloss/dy_pred)`` in one pass: what a training step needs."""
+        shape = np.shape(y_pred)
         y_true, y_pred, sample_weight = self._prepare(y_true, y_pred, sample_weight)
-        values = self.call(y_true, y_pred)
-        scale = self._scale(values, sample_weight)
-        return reduce(values, scale), self.backward(y_true, y_pred) * per_sample(scale)
+        value, grad = self._reduced(self.call(y_true, y_pred), self.backward(y_true, y_pred),
+                                    y_true, y_pred, sample_weight)
+        return value, grad.reshape(shape)
 
     def fuses_with(self, activation):
         """Whether ``activation`` is this loss's fused partner (sigmoid + BCE, softmax + CE)."""
@@ -137,52 +201,32 @@ class Loss:
 
     # -------------------------------------------------------------- helpers
     def _prepare(self, y_true, y_pred, sample_weight):
-        """Arrays in the compute dtype, y_true the rank of y_pred, weights broadcastable."""
+        """Arrays in the compute dtype, y_true lined up with y_pred as Keras does."""
         y_pred = np.asarray(y_pred)
         dtype = self.dtype or (y_pred.dtype if y_pred.dtype.kind == "f" else backend.floatx())
         if y_pred.dtype != dtype:
             y_pred = y_pred.astype(dtype)
-        y_true = self._standardize_targets(np.asarray(y_true), y_pred, dtype)
+        y_true, y_pred = self._standardize_targets(np.asarray(y_true), y_pred, dtype)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=dtype)
-            sample_weight = sample_weight.reshape(
-                sample_weight.shape + (1,) * (y_pred.ndim - 1 - sample_weight.ndim))
         return y_true, y_pred, sample_weight
 
     def _standardize_targets(self, y_true, y_pred, dtype):
-        if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
-            y_true = y_true[..., None]
+        """``(y_true, y_pred)`` after Keras's rank rule, which must leave them the same shape."""
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         if y_true.shape != y_pred.shape:
             raise ValueError(
                 f"Loss {self.name!r}: `y_true` and `y_pred` must have the same shape. "
                 f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
             )
-        return y_true if y_true.dtype == dtype else y_true.astype(dtype)
+        return (y_true if y_true.dtype == dtype else y_true.astype(dtype)), y_pred
 
-    def _scale(self, values, sample_weight):
-        """The factor each sample's value is multiplied by in the reduced loss.
-
-        A float when every sample counts the same (1/N, or 1 for ``"sum"``), else
-        an array shaped like ``values``.
-        """
-        if sample_weight is None:
-            return 1.0 if self.reduction == "sum" else 1.0 / max(values.size, 1)
-        weights = np.broadcast_to(sample_weight, values.shape)
-        if self.reduction == "sum":
-            return weights
-        if self.reduction == "mean_with_sample_weight":
-            return weights / max(float(weights.sum()), np.finfo(values.dtype).tiny)
-        return weights / max(values.size, 1)
-
-
-def reduce(values, scale):
-    """``sum(scale * values)``, the reduced loss."""
-    return values.sum() * scale if isinstance(scale, float) else np.sum(values * scale)
-
-
-def per_sample(scale):
-    """``scale`` shaped to multiply a gradient (one more axis than the values)."""
-    return scale if isinstance(scale, float) else scale[..., None]
+    def _reduced(self, values, grad, y_true, y_pred, sample_weight):
+        """``(loss, dloss/dy_pred)`` from the values and their per-sample gradient ``grad``."""
+        factor = scale(values, sample_weight, self.value_mask(y_true, y_pred), self.reduction)
+        spread = factor if isinstance(factor, float) else np.expand_dims(
+            factor, self.reduced_axes(y_pred.ndim))
+        return reduce(values, factor), grad * spread
 
 
 class LossFunctionWrapper(Loss):

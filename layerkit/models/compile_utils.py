@@ -129,10 +129,11 @@ class CompiledLoss:
             if loss is None:
                 values.append(None), grads.append(None)
                 continue
+            weight_of = _sample_weight_for(sample_weight, y_pred)
             if fused:
-                value, grad = loss.logits_value_and_gradient(y, layer.Z, y_pred, sample_weight)
+                value, grad = loss.logits_value_and_gradient(y, layer.Z, y_pred, weight_of)
             else:
-                value, grad = loss.value_and_gradient(y, y_pred, sample_weight)
+                value, grad = loss.value_and_gradient(y, y_pred, weight_of)
             if weight != 1.0:
                 value, grad = value * weight, grad * weight
             total += float(value)
@@ -152,12 +153,21 @@ class CompiledLoss:
             if loss is None:
                 values.append(None)
                 continue
-            value = (loss.logits_value_and_gradient(y, layer.Z, y_pred, sample_weight)[0] if fused
-                     else loss.value_and_gradient(y, y_pred, sample_weight)[0])
+            weight_of = _sample_weight_for(sample_weight, y_pred)
+            value = (loss.logits_value(y, layer.Z, weight_of) if fused
+                     else loss.value(y, y_pred, weight_of))
             value = float(value) * weight
             total += value
             values.append(value)
         return total, values
+
+
+def _sample_weight_for(sample_weight, y_pred):
+    """Per-sample weights (N,) shaped (N, 1, ...) to weigh every value of a sample of a
+    sequence output (N, T, ..., units) alike."""
+    if sample_weight is None or np.ndim(y_pred) <= 2:
+        return sample_weight
+    return sample_weight.reshape((-1,) + (1,) * (np.ndim(y_pred) - 2))
 
 
 def _metric_specs(metrics, names, argument):
@@ -235,7 +245,12 @@ class CompiledMetrics:
             metric.reset_state()
 
     def result(self):
-        """``{"loss": ..., name: ...}`` as Python floats (the loss once it has been seen)."""
-        return {m.name: float(m.result()) for m in self.metrics
+        """``{"loss": ..., name: ...}``: Python floats, or lists of them for metrics with one
+        value per threshold or class (the loss once it has been seen)."""
+        return {m.name: _plain(m.result()) for m in self.metrics
                 if not isinstance(m, metrics_module.Mean) or type(m) is not metrics_module.Mean
                 or m.count}
+
+
+def _plain(value):
+    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float).tolist()

@@ -23,6 +23,7 @@ save and load models that use it.
 """
 
 import functools
+import inspect
 
 from layerkit import registry
 from layerkit.activations.along_axis import glu, log_softmax, softmax, sparsemax
@@ -204,14 +205,27 @@ def deserialize(config, custom_objects=None):
     Raises
     ------
     ValueError
-        For an unknown name; the message lists the valid names.
+        For an unknown name (the message lists the valid names), or keyword arguments the
+        activation does not take.
 
     Example
     -------
     >>> deserialize("tanh") is tanh
     True
+    >>> deserialize({"class_name": "relu", "config": {"max_value": 6.0}}).keywords
+    {'max_value': 6.0}
     """
     if isinstance(config, dict):
+        if not isinstance(config.get("class_name"), str) or not isinstance(
+                config.get("config", {}), dict):
+            raise ValueError("An activation config must be {'class_name': name, 'config': "
+                             f"{{keyword: value}}}}. Received: {config!r}")
         fn = registry.deserialize(config["class_name"], _ACTIVATIONS, "activation", custom_objects)
-        return functools.partial(fn, **config.get("config", {}))
+        keywords = config.get("config", {})
+        try:
+            inspect.signature(fn).bind_partial(None, **keywords)
+        except TypeError as error:
+            raise ValueError(f"Activation {config['class_name']!r} does not take the keyword "
+                             f"arguments {sorted(keywords)}: {error}.") from None
+        return functools.partial(fn, **keywords)
     return registry.deserialize(config, _ACTIVATIONS, "activation", custom_objects)

@@ -90,7 +90,8 @@ def as_numeric(name, values, caller, dtype=None):
         raise ValueError(f"`{name}` of {caller}() must have a batch axis. Received a scalar.")
     if len(array) == 0:
         raise ValueError(f"`{name}` of {caller}() is empty (0 samples).")
-    converted = array if dtype is None else array.astype(dtype, copy=False)
+    with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused just below
+        converted = array if dtype is None else array.astype(dtype, copy=False)
     check_finite(name, array, converted, caller)
     return converted
 
@@ -226,9 +227,10 @@ def check_data(model, x, y, sample_weight, caller, class_weight=None):
                        "sample_weight": sample_weight}, caller)
     output_shapes = model.check_input(xs, caller)
     originals = ys
-    ys = [None if loss is None or value is None else
-          loss.validate_targets(value, shape, model.input_dtype)
-          for loss, value, shape in zip(losses, ys, output_shapes)]
+    with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused just below
+        ys = [None if loss is None or value is None else
+              loss.validate_targets(value, shape, model.input_dtype)
+              for loss, value, shape in zip(losses, ys, output_shapes)]
     for label, original, value in zip(labels, originals, ys):
         if value is not None and value is not original:  # converted: check what it became
             check_finite(label, original.reshape(value.shape), value, caller)

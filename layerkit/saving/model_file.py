@@ -141,6 +141,10 @@ def _rebuild(config, custom_objects, filepath):
     except _CONFIG_ERRORS as error:
         raise ValueError(f"The model config in {filepath!r} is invalid: "
                          f"{type(error).__name__}: {error}") from None
+    except ValueError as error:
+        message = str(error)
+        raise ValueError(message if filepath in message else
+                         f"The model config in {filepath!r} is invalid: {message}") from None
     if not model.built:
         raise ValueError(f"The model in {filepath!r} has no input shape and cannot be built.")
     return model

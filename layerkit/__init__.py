@@ -21,7 +21,9 @@ from layerkit import (
     losses,
     metrics,
     models,
+    ops,
     optimizers,
+    random,
     regularizers,
     saving,
     utils,
@@ -31,8 +33,8 @@ from layerkit.models import Model, Sequential
 from layerkit.version import __version__
 
 __all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "constraints",
-           "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers", "plotting",
-           "regularizers", "saving", "utils", "__version__"]
+           "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
+           "plotting", "random", "regularizers", "saving", "utils", "__version__"]
 
 
 def __getattr__(name):

@@ -29,7 +29,7 @@ from layerkit.losses.hinge import (
     hinge,
     squared_hinge,
 )
-from layerkit.losses.loss import Loss, LossFunctionWrapper
+from layerkit.losses.loss import FUNCTIONS, Loss, LossFunctionWrapper
 from layerkit.losses.overlap import Dice, Tversky, dice, tversky
 from layerkit.losses.probabilistic import KLDivergence, Poisson, kl_divergence, poisson
 from layerkit.losses.regression import (
@@ -86,7 +86,7 @@ _FUNCTION_CLASSES = {
     ctc: CTC,
     circle: Circle,
 }
-FUNCTIONS = {f.__name__: f for f in _FUNCTION_CLASSES}
+FUNCTIONS.update({f.__name__: f for f in _FUNCTION_CLASSES})
 
 _CLASSES = (LossFunctionWrapper, *dict.fromkeys(_FUNCTION_CLASSES.values()))
 _LOSSES = {cls.__name__: cls for cls in _CLASSES}

@@ -229,6 +229,11 @@ class Loss:
         return reduce(values, factor), grad * spread
 
 
+#: The package's per-sample loss functions by name (filled by ``layerkit.losses``), for
+#: :class:`LossFunctionWrapper` configs.
+FUNCTIONS = {}
+
+
 class LossFunctionWrapper(Loss):
     """A loss made from a function ``fn(y_true, y_pred, **kwargs) -> per-sample values``.
 
@@ -267,11 +272,9 @@ class LossFunctionWrapper(Loss):
 
     @classmethod
     def from_config(cls, config):
-        from layerkit import losses  # the built-in per-sample functions, by name
-
         config = dict(config)
         name = config.pop("fn")
-        fn = registry.get_registered_object(name, module_objects=losses.FUNCTIONS)
+        fn = registry.get_registered_object(name, module_objects=FUNCTIONS)
         if fn is None:
             raise ValueError(
                 f"Unknown loss function {name!r}: register it with "

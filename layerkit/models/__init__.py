@@ -1,7 +1,8 @@
 """Models: ``Sequential`` (and the ``Model`` base it shares with graph models)."""
 
+from layerkit.models.functional import Functional  # Model(inputs, outputs) makes one
 from layerkit.models.model import Model
 from layerkit.models.sequential import Sequential
 from layerkit.saving import load_model, save_model
 
-__all__ = ["Model", "Sequential", "load_model", "save_model"]
+__all__ = ["Functional", "Model", "Sequential", "load_model", "save_model"]

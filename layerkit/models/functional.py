@@ -16,7 +16,7 @@ from layerkit.layers.input import InputLayer
 from layerkit.layers.keras_tensor import KerasTensor
 from layerkit.models.data import fits_shape
 from layerkit.models.graph import collect_nodes, topological_order
-from layerkit.models.model import Model
+from layerkit.models.model import Model, register_graph_model
 
 
 def _flatten(structure, what):
@@ -33,6 +33,7 @@ def _flatten(structure, what):
     return items
 
 
+@register_graph_model
 class Functional(Model):
     """A graph model; ``layerkit.Model(inputs, outputs)`` makes one.
 

@@ -13,6 +13,14 @@ from layerkit.layers.layer import Layer
 from layerkit.models.summary import print_summary
 from layerkit.models.trainer import Trainer
 
+_GRAPH_MODEL = []  # the graph model class, registered by layerkit.models.functional
+
+
+def register_graph_model(cls):
+    """Class decorator: ``Model(inputs, outputs)`` makes an instance of ``cls`` (a graph model)."""
+    _GRAPH_MODEL[:] = [cls]
+    return cls
+
 
 class Model(Trainer, Layer):
     """Base class of models.
@@ -32,9 +40,7 @@ class Model(Trainer, Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from layerkit.models.functional import Functional
-
-            return super().__new__(Functional)
+            return super().__new__(_GRAPH_MODEL[0])
         return super().__new__(cls)
 
     def __init__(self, trainable=True, dtype=None, name=None, **kwargs):
@@ -45,9 +51,7 @@ class Model(Trainer, Layer):
     def from_config(cls, config, custom_objects=None):
         """Rebuild a model from ``get_config()`` (a graph config makes a graph model)."""
         if cls is Model and "input_layers" in config:
-            from layerkit.models.functional import Functional
-
-            return Functional.from_config(config, custom_objects)
+            return _GRAPH_MODEL[0].from_config(config, custom_objects)
         return super().from_config(config)
 
     @property

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-_FLOAT_DTYPES = ("float16", "float32", "float64")
+FLOAT_DTYPES = ("float16", "float32", "float64")
 _floatx = "float32"
 _epsilon = 1e-7
 _generator = np.random.default_rng()
@@ -55,9 +55,9 @@ def set_floatx(value):
     """
     global _floatx
     name = standardize_dtype(value)
-    if name not in _FLOAT_DTYPES:
+    if name not in FLOAT_DTYPES:
         raise ValueError(
-            f"Unknown `floatx` value: {value!r}. Expected one of {list(_FLOAT_DTYPES)}."
+            f"Unknown `floatx` value: {value!r}. Expected one of {list(FLOAT_DTYPES)}."
         )
     _floatx = name
 

@@ -2,12 +2,8 @@
 
 import numbers
 
-from layerkit import activations, backend, initializers
+from layerkit import activations, backend, constraints, initializers, regularizers
 from layerkit.layers.layer import Layer
-
-_UNSUPPORTED = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                "kernel_constraint", "bias_constraint", "lora_rank", "lora_alpha",
-                "quantization_config")
 
 
 class Dense(Layer):
@@ -27,9 +23,15 @@ class Dense(Layer):
         Whether to add ``b``.
     kernel_initializer, bias_initializer : str, Initializer or callable
         ``"glorot_uniform"`` and ``"zeros"`` by default.
-    kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
-    bias_constraint, lora_rank, lora_alpha, quantization_config
-        Keras's arguments, not supported yet: they must be None.
+    kernel_regularizer, bias_regularizer : str or Regularizer, optional
+        Penalties on the weights, added to the loss (``"l2"``...).
+    activity_regularizer : str or Regularizer, optional
+        A penalty on the output ``A``, added to the loss divided by the batch size.
+    kernel_constraint, bias_constraint : str or Constraint, optional
+        Projections applied after each update (``"max_norm"``...).
+    lora_rank, lora_alpha, quantization_config
+        Keras's arguments for low-rank adaptation and quantization: not supported, they
+        must be None.
     **kwargs
         ``name``, ``trainable``, ``dtype``, ``input_shape`` (see :class:`Layer`).
 
@@ -57,26 +59,31 @@ class Dense(Layer):
         if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
             raise ValueError("Received an invalid value for `units`, expected a positive "
                              f"integer. Received: units={units!r}")
-        given = dict(zip(_UNSUPPORTED, (kernel_regularizer, bias_regularizer,
-                                        activity_regularizer, kernel_constraint,
-                                        bias_constraint, lora_rank, lora_alpha,
-                                        quantization_config)))
+        given = {"lora_rank": lora_rank, "lora_alpha": lora_alpha,
+                 "quantization_config": quantization_config}
         unsupported = [name for name, value in given.items() if value is not None]
         if unsupported:
-            raise NotImplementedError(f"Dense does not support {unsupported} yet.")
-        super().__init__(**kwargs)
+            raise NotImplementedError(f"Dense does not support {unsupported}: layerkit has no "
+                                      "low-rank adaptation or quantization.")
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = int(units)
         self.activation = activations.get(activation)
         self.activation_backward = activations.backward_of(self.activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.X = self.Z = self.A = None
 
     def build(self, input_shape):
-        self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel")
+        self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
+                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         if self.use_bias:
-            self.add_weight((self.units,), self.bias_initializer, name="bias")
+            self.add_weight((self.units,), self.bias_initializer, name="bias",
+                            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
 
     def compute_output_shape(self, input_shape):
         if self.built and input_shape[-1] != self.kernel.shape[0]:
@@ -116,7 +123,11 @@ class Dense(Layer):
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
     @classmethod
     def from_config(cls, config):
@@ -124,4 +135,4 @@ class Dense(Layer):
         config["activation"] = activations.deserialize(config["activation"])
         for key in ("kernel_initializer", "bias_initializer"):
             config[key] = initializers.deserialize(config[key])
-        return cls(**config)
+        return super().from_config(config)

@@ -22,25 +22,9 @@ Two optional parts of the contract serve the engine:
 import functools
 import inspect
 
-import numpy as np
-
-from layerkit import backend, initializers
+from layerkit import backend, regularizers
 from layerkit.layers.keras_tensor import KerasTensor, Node
-from layerkit.layers.weights import assign_weights, charge
-
-FLOAT_DTYPES = ("float16", "float32", "float64")
-_structure_version = [0]
-
-
-def structure_version():
-    """A number that changes whenever a layer gains a weight or changes ``trainable``, or a
-    model gains or loses a layer: engines keep what they derive from the layers until it does."""
-    return _structure_version[0]
-
-
-def structure_changed():
-    """Note a change of the layers' structure (see :func:`structure_version`)."""
-    _structure_version[0] += 1
+from layerkit.layers.weight_owner import WeightOwner, float_dtype
 
 
 def _is_shape_list(shape):
@@ -67,19 +51,7 @@ def _with_input_gradient(backward):
     return wrapper
 
 
-def float_dtype(dtype, owner):
-    """``dtype``'s name if it is float16, float32 or float64, else a ValueError naming ``owner``."""
-    try:
-        name = backend.standardize_dtype(dtype)
-    except TypeError:
-        name = repr(dtype)
-    if name not in FLOAT_DTYPES:
-        raise ValueError(f"{owner} computes in floating point only: `dtype` must be one of "
-                         f"{list(FLOAT_DTYPES)}. Received: dtype={dtype!r}")
-    return name
-
-
-class Layer:
+class Layer(WeightOwner):
     """Base class of every layer; subclass it for a custom layer.
 
     A subclass implements ``build(input_shape)`` (if it has weights),
@@ -101,8 +73,9 @@ class Layer:
         ``Input(shape)`` is preferred).
     input_dim : int, optional
         Shorthand for ``input_shape=(input_dim,)``.
-    activity_regularizer : None
-        Keras's argument, not supported yet: it must be None.
+    activity_regularizer : str or Regularizer, optional
+        A penalty on the layer's output, added to the loss divided by the batch size
+        (as Keras does); its gradient flows back through the layer.
     autocast : bool
         Accepted for Keras compatibility (layerkit computes in the weights' dtype).
 
@@ -115,6 +88,7 @@ class Layer:
 
     Example
     -------
+    >>> import numpy as np
     >>> class Scale(Layer):
     ...     cache_names = ("X",)
     ...     def build(self, input_shape):
@@ -142,148 +116,23 @@ class Layer:
 
     def __init__(self, trainable=True, dtype=None, name=None, input_shape=None, input_dim=None,
                  activity_regularizer=None, autocast=True, **kwargs):
-        if activity_regularizer is not None:
-            raise NotImplementedError("`activity_regularizer` is not supported yet.")
         if kwargs:
             raise TypeError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"`name` must be a string. Received: name={name!r}")
         self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
-        self._trainable = bool(trainable)
         self.dtype = float_dtype(dtype, f"Layer {self.name!r}")
+        self._init_weights(trainable)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
-        self.grads = {}
         self.input_shape = self.output_shape = None
         if input_dim is not None:
             input_shape = (input_dim,)
         self._declared_input_shape = None if input_shape is None else tuple(input_shape)
-        self._weight_names = []
-        self._non_trainable_names = set()
         self.inbound_nodes = []
 
-    # -------------------------------------------------------------- weights
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
-                   regularizer=None, constraint=None, aggregation="none",
-                   overwrite_with_gradient=False, name=None):
-        """Create a weight, set it as ``self.<name>`` and return it.
-
-        Parameters
-        ----------
-        shape : tuple
-        initializer : str, Initializer or callable
-            ``"glorot_uniform"`` by default.
-        dtype : str, optional
-            The layer's dtype by default (floating point only).
-        trainable : bool
-        autocast : bool
-            Accepted for Keras compatibility (layerkit computes in the weight's dtype).
-        regularizer, constraint : None
-            Keras's arguments, not supported yet: they must be None.
-        aggregation, overwrite_with_gradient
-            Keras's distribution settings; only the defaults are supported.
-        name : str
-            The attribute name, and the key of its gradient in ``self.grads``.
-
-        Returns
-        -------
-        ndarray
-
-        Raises
-        ------
-        NotImplementedError
-            For a regularizer, a constraint or a non-default distribution setting.
-        """
-        if regularizer is not None or constraint is not None or aggregation not in (
-                "none", None) or overwrite_with_gradient:
-            raise NotImplementedError(
-                f"Layer {self.name!r}: add_weight() does not support regularizer, constraint, "
-                "aggregation or overwrite_with_gradient yet.")
-        if name is None:
-            name = f"weight_{len(self._weight_names)}"
-        dtype = float_dtype(dtype or self.dtype, f"Weight {self.name}/{name}")
-        initializer = initializers.get(initializer or "glorot_uniform")
-        shape = () if shape is None else tuple(int(d) for d in shape)
-        charge(self.name, name, shape, dtype)
-        value = backend.convert_to_array(initializer(shape, dtype), dtype)
-        if value.shape != shape:
-            raise ValueError(f"Initializer of {self.name}/{name} returned shape {value.shape}; "
-                             f"expected {shape}.")
-        setattr(self, name, value)
-        self._weight_names.append(name)
-        if not trainable:
-            self._non_trainable_names.add(name)
-        structure_changed()
-        return value
-
-    @property
-    def trainable(self):
-        """Whether the optimizer updates this layer's weights (setting it sets inner layers too)."""
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value):
-        self._trainable = bool(value)
-        structure_changed()
-        for inner in self.sublayers():
-            inner.trainable = value
-
-    def weight_slots(self):
-        """``[(layer, weight name)]`` of this layer's weights and its inner layers', in order."""
-        return [(layer, name) for layer in self.flatten_layers() for name in layer._weight_names]
-
-    def trainable_slots(self):
-        """``[(layer, weight name)]`` of the weights the optimizer updates, in order."""
-        return [(layer, name) for layer in self.flatten_layers() if layer.trainable
-                for name in layer._weight_names if name not in layer._non_trainable_names]
-
-    @property
-    def weights(self):
-        """All weight arrays, in creation order (the live arrays, not copies)."""
-        return [getattr(layer, name) for layer, name in self.weight_slots()]
-
-    @property
-    def weight_names(self):
-        """The names of this layer's own weights, in creation order."""
-        return list(self._weight_names)
-
-    @property
-    def trainable_weights(self):
-        """The weights the optimizer updates."""
-        return [getattr(layer, name) for layer, name in self.trainable_slots()]
-
-    @property
-    def non_trainable_weights(self):
-        """The weights the optimizer leaves alone."""
-        trainable = {id(w) for w in self.trainable_weights}
-        return [w for w in self.weights if id(w) not in trainable]
-
-    def get_weights(self):
-        """Copies of the weights, as a list of arrays."""
-        return [np.array(w, copy=True) for w in self.weights]
-
-    def set_weights(self, weights):
-        """Overwrite the weights (in place) with ``weights``, after checking them all.
-
-        Raises
-        ------
-        ValueError
-            If the count or any shape differs, or a value does not fit the weight's
-            dtype; nothing is changed then.
-        """
-        weights = list(weights)
-        slots = self.weight_slots()
-        if len(weights) != len(slots):
-            raise ValueError(
-                f"{type(self).__name__} {self.name!r} expected {len(slots)} weight arrays, but "
-                f"received {len(weights)}. Expected shapes "
-                f"{[getattr(layer, name).shape for layer, name in slots]}.")
-        assign_weights(slots, weights)
-
-    def count_params(self):
-        """The number of scalars in all weights."""
-        return int(sum(w.size for w in self.weights))
-
+    # -------------------------------------------------------------- structure
     def flatten_layers(self, include_self=True, recursive=True):
         """This layer and the layers inside it (a model's layers), depth first, each once."""
         seen = set()
@@ -352,7 +201,10 @@ class Layer:
         arrays = [backend.convert_to_array(item, self.dtype) for item in items]
         shapes = [(None,) + a.shape[1:] for a in arrays]
         self.build_for(shapes if takes_list else shapes[0])
-        return self.forward(arrays if takes_list else arrays[0], training=training)
+        output = self.forward(arrays if takes_list else arrays[0], training=training)
+        for layer in self.flatten_layers():  # called on its own: nothing waits to commit
+            layer.commit_staged_updates()
+        return output
 
     def forward(self, x, training=False):
         """Compute the output, caching what ``backward`` needs."""
@@ -394,6 +246,8 @@ class Layer:
     def get_config(self):
         """The constructor arguments, as a dict of plain values."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._declared_input_shape is not None:
             config["input_shape"] = list(self._declared_input_shape)
         return config

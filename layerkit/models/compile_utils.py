@@ -109,7 +109,8 @@ class CompiledLoss:
             return
         self.output_layers = list(layers)
         self.fused = [loss is not None and layer.output_activation() is not None
-                      and model.output_can_fuse(index) and loss.fuses_with(layer.output_activation())
+                      and layer.activity_regularizer is None and model.output_can_fuse(index)
+                      and loss.fuses_with(layer.output_activation())
                       for index, (loss, layer) in enumerate(zip(self.losses, layers))]
 
     def validate_targets(self, ys, output_shapes, dtype):

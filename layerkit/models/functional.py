@@ -152,7 +152,7 @@ class Functional(Model):
         its backward to run once per use.
         """
         values = {id(t): x for t, x in zip(self.inputs, xs)}
-        self._caches = {}
+        self._caches, self._activity = {}, {}
         for node in self._nodes:
             if node.is_input:
                 continue
@@ -162,6 +162,8 @@ class Functional(Model):
                                                     training=training)
             if id(layer) in self._shared:
                 self._caches[id(node)] = layer.get_cache()
+            if layer.activity_regularizer is not None:
+                self._record_activity(id(node), layer, values[id(node.output)])
         return [values[id(t)] for t in self.outputs]
 
     def backward_all(self, grads, at_z, input_gradients=True):
@@ -184,6 +186,8 @@ class Functional(Model):
                 fused, grad = False, grad_of.pop((id(node.output), False), None)
             if grad is None:
                 continue  # this node does not reach the loss
+            if id(node) in self._activity:
+                grad = self._activity_gradient(id(node), grad)
             wanted = input_gradients or not all(t.node.is_input for t in node.inbound)
             shared = id(layer) in self._shared
             if shared:

@@ -95,6 +95,24 @@ class Model(Trainer, Layer):
         input_grads = self.backward_all(grads, [False] * len(grads), input_gradient)
         return input_grads if len(self.input_names) > 1 else input_grads[0]
 
+    # -------------------------------------------------------------- activity regularization
+    def _record_activity(self, key, layer, output):
+        """Keep a layer's output whose ``activity_regularizer`` penalises it (in forward)."""
+        self._activity[key] = (layer.activity_regularizer, output)
+
+    def _activity_gradient(self, key, grad):
+        """``grad`` plus the gradient of the recorded output's penalty (in backward)."""
+        regularizer, output = self._activity[key]
+        return grad + regularizer.gradient(output) / max(len(output), 1)
+
+    def activity_penalty(self):
+        """The activity regularizers' penalties of the last forward pass, each divided by the
+        batch size (as Keras adds them to the loss), this model's and its inner models'."""
+        own = sum(float(reg(output)) / max(len(output), 1)
+                  for reg, output in getattr(self, "_activity", {}).values())
+        return own + sum(layer.activity_penalty() for layer in self.layers
+                         if isinstance(layer, Model))
+
     def get_cache(self):
         """Every inner layer's cache (a model used several times in a graph)."""
         return {id(layer): layer.get_cache() for layer in self.flatten_layers(include_self=False)}

@@ -3,7 +3,8 @@
 from layerkit import layers as layers_module
 from layerkit.layers.input import InputLayer
 from layerkit.layers.keras_tensor import KerasTensor
-from layerkit.layers.layer import Layer, structure_changed
+from layerkit.layers.layer import Layer
+from layerkit.layers.weight_owner import structure_changed
 from layerkit.models.data import fits_shape
 from layerkit.models.model import Model
 
@@ -139,8 +140,11 @@ class Sequential(Model):
 
     def forward_all(self, xs, training=False):
         x = xs[0]
-        for layer in self._layers:
+        self._activity = {}
+        for k, layer in enumerate(self._layers):
             x = layer.forward(x, training=training)
+            if layer.activity_regularizer is not None:
+                self._record_activity(k, layer, x)
         return [x]
 
     def backward_all(self, grads, at_z, input_gradients=True):
@@ -149,15 +153,16 @@ class Sequential(Model):
         Without ``input_gradients`` nothing below the first layer with weights runs (a
         Flatten first would only reshape dX), that layer skips its dX, and None is returned.
         """
-        layers = self._layers
-        if not input_gradients:
-            layers = layers[self._first_with_weights():]
+        first = 0 if input_gradients else self._first_with_weights()
+        last = len(self._layers) - 1
         grad = grads[0]
         if at_z[0]:
-            grad = layers[-1].backward_from_z(grad, input_gradients or len(layers) > 1)
-            layers = layers[:-1]
-        for k in range(len(layers) - 1, -1, -1):
-            grad = layers[k].backward(grad, input_gradient=input_gradients or k > 0)
+            grad = self._layers[last].backward_from_z(grad, input_gradients or last > first)
+            last -= 1
+        for k in range(last, first - 1, -1):
+            if k in self._activity:
+                grad = self._activity_gradient(k, grad)
+            grad = self._layers[k].backward(grad, input_gradient=input_gradients or k > first)
         return [grad if input_gradients else None]
 
     def _first_with_weights(self):

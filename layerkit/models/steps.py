@@ -12,8 +12,9 @@ import warnings
 
 import numpy as np
 
+from layerkit.layers.weight_owner import structure_version
 from layerkit.models import data
-from layerkit.models.training_state import TrainingState
+from layerkit.models.training_state import Penalties, TrainingState
 
 
 class Steps:
@@ -28,8 +29,9 @@ class Steps:
         """
         y_preds = self.forward_all(xs, training=True)
         total, values, grads = self._compiled_loss.value_and_gradients(ys, y_preds, sample_weight)
-        return total, values, y_preds, self.backward_all(grads, self._compiled_loss.fused,
-                                                         input_gradients)
+        input_grads = self.backward_all(grads, self._compiled_loss.fused, input_gradients)
+        total += self._penalties().add_gradients() + self.activity_penalty()
+        return total, values, y_preds, input_grads
 
     def transform_gradients(self, grads):
         """Step 2 of a training step: the optimizer's clipping (and, across processes, an all-reduce)."""
@@ -48,6 +50,7 @@ class Steps:
         problem = (state.apply(self.optimizer, grads) if math.isfinite(loss)        # 3. apply
                    else f"the loss is {loss}")
         if problem is not None:
+            state.discard_staged_updates()
             self._stop_on_non_finite(problem)
         self._compiled_metrics.update(loss, values, ys, y_preds, sample_weight, len(xs[0]))
         return loss
@@ -56,6 +59,7 @@ class Steps:
         """Loss and metrics on one batch, weights untouched, no gradients; returns the loss."""
         y_preds = self.forward_all(xs, training=False)
         loss, values = self._compiled_loss.values(ys, y_preds, sample_weight)
+        loss += self._penalties().value() + self.activity_penalty()
         self._compiled_metrics.update(loss, values, ys, y_preds, sample_weight, len(xs[0]))
         return loss
 
@@ -63,12 +67,24 @@ class Steps:
         """The outputs for one batch (a list of arrays, one per output)."""
         return self.forward_all(xs, training=False)
 
+    def _penalties(self):
+        """The weight regularizers' penalties (kept while the layers' structure stays)."""
+        penalties = getattr(self, "_penalty_terms", None)
+        if penalties is None or penalties.version != structure_version():
+            penalties = self._penalty_terms = Penalties(self)
+        return penalties
+
     def _training_state(self):
         """The weights being trained and the buffers a step needs (kept while they fit)."""
         state = getattr(self, "_state", None)
         if state is None or not state.matches(self):
             state = self._state = TrainingState(self)
         return state
+
+    def _discard_staged_updates(self):
+        """A forward pass that is not a training step leaves no state behind."""
+        for layer in self.flatten_layers():
+            layer.discard_staged_updates()
 
     def _stop_on_non_finite(self, what):
         step = self.optimizer.iterations
@@ -127,10 +143,13 @@ class Steps:
         xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "compute_loss")
         self._prepare_evaluation(xs)
         if y_pred is None:
-            return self._compiled_loss.values(ys, self.forward_all(xs, training=training),
-                                              sample_weight)[0]
-        y_preds = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
-        return self._compiled_loss.values(ys, y_preds, sample_weight, from_logits=False)[0]
+            loss = self._compiled_loss.values(ys, self.forward_all(xs, training=training),
+                                              sample_weight)[0] + self.activity_penalty()
+            self._discard_staged_updates()
+        else:
+            y_preds = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
+            loss = self._compiled_loss.values(ys, y_preds, sample_weight, from_logits=False)[0]
+        return loss + self._penalties().value()
 
     def compute_gradients(self, x, y, wrt_inputs=False, sample_weight=None):
         """The gradient of the compiled loss at the current weights; nothing is updated.
@@ -161,6 +180,7 @@ class Steps:
         self._prepare_evaluation(xs)
         _, _, _, input_grads = self._forward_backward(xs, ys, sample_weight,
                                                       input_gradients=wrt_inputs)
+        self._discard_staged_updates()
         grads = [np.array(layer.grads[name], copy=True) if name in layer.grads
                  else np.zeros_like(getattr(layer, name))
                  for layer, name in self.weight_slots()]

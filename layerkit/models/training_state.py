@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from layerkit.interrupts import deferred_interrupts
-from layerkit.layers.layer import structure_version
+from layerkit.layers.weight_owner import structure_version
 
 
 def all_finite(arrays):
@@ -31,6 +31,30 @@ def all_finite(arrays):
     inf or NaN, or huge finite values overflowing) is each entry looked at.
     """
     return all(math.isfinite(a.sum()) or np.isfinite(a).all() for a in arrays)
+
+
+class Penalties:
+    """The regularizers of a model's trainable weights: their penalty and its gradient.
+
+    Found once per structure of the layers; as in Keras, only trainable weights are
+    regularized, and the penalty is part of the loss that training reports.
+    """
+
+    def __init__(self, model):
+        self.items = [(layer, name, layer.regularizer_of(name))
+                      for layer, name in model.trainable_slots()
+                      if layer.regularizer_of(name) is not None]
+        self.version = structure_version()
+
+    def value(self):
+        """The sum of the penalties at the current weights."""
+        return sum(float(reg(getattr(layer, name))) for layer, name, reg in self.items)
+
+    def add_gradients(self):
+        """Add each penalty's gradient to its weight's gradient; return the sum of the penalties."""
+        for layer, name, reg in self.items:
+            layer.grads[name] = layer.grads[name] + reg.gradient(getattr(layer, name))
+        return self.value()
 
 
 class TrainingState:
@@ -44,6 +68,10 @@ class TrainingState:
     def __init__(self, model):
         self._sources = model.trainable_slots()
         self.weights = [getattr(layer, name) for layer, name in self._sources]
+        self._constrained = [(getattr(layer, name), layer.constraint_of(name))
+                             for layer, name in self._sources
+                             if layer.constraint_of(name) is not None]
+        self._layers = model.flatten_layers()
         self._version = structure_version()
         self._saved = None
 
@@ -66,15 +94,28 @@ class TrainingState:
             the optimizer's state are then exactly as before).
         """
         if not all_finite(grads):
+            self.discard_staged_updates()
             return "a gradient is not finite"
         with deferred_interrupts():
             state = optimizer.variables_for(self.weights)
             self._save(state)
             optimizer.update(grads, self.weights)
+            for weight, constraint in self._constrained:  # projections, as Keras applies them
+                np.copyto(weight, constraint(weight), casting="same_kind")
             if all_finite(self.weights) and all_finite(optimizer.variables_for(self.weights)[1:]):
+                for layer in self._layers:  # e.g. moving statistics: with the step, not before
+                    if layer.has_staged_updates:
+                        layer.commit_staged_updates()
                 return None
             self._restore(optimizer)
+        self.discard_staged_updates()
         return "an updated weight or optimizer slot is not finite"
+
+    def discard_staged_updates(self):
+        """Forget what the forward pass staged for a step that is not applied."""
+        for layer in self._layers:
+            if layer.has_staged_updates:
+                layer.discard_staged_updates()
 
     def _save(self, optimizer_state):
         """Copy the weights and the optimizer's state into buffers kept across steps."""

@@ -8,6 +8,12 @@ weight, named as the weight is) and returns the gradient for the layer below, or
 when ``input_gradient`` is False (nobody reads it: the first layer of a model).
 Backward never changes a weight: the optimizer does that.
 
+A layer may instead be written the Keras way: ``build`` (or ``__init__``) creates
+weights with ``add_weight``, and ``call(inputs, training=None)`` composes
+operations (``layerkit.ops``); its backward pass then comes from the recorded graph
+(:mod:`layerkit.layers.tracing`), while the built-in layers keep their hand-written
+one. Layers assigned as attributes of a layer are its inner layers.
+
 Two optional parts of the contract serve the engine:
 
 - ``cache_names``: the attributes ``forward`` leaves for ``backward``. A layer used
@@ -22,9 +28,14 @@ Two optional parts of the contract serve the engine:
 import functools
 import inspect
 
+import numpy as np
+
 from layerkit import backend, regularizers
+from layerkit.layers import tracing
 from layerkit.layers.keras_tensor import KerasTensor, Node
 from layerkit.layers.weight_owner import WeightOwner, float_dtype
+from layerkit.ops import Tensor
+from layerkit.ops.tensor import is_recording, unwrap, value_of
 
 
 def _is_shape_list(shape):
@@ -110,6 +121,8 @@ class Layer(WeightOwner):
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
             cls.build = _built_once(cls.__dict__["build"])
+        if cls.writes_call() and "cache_names" not in cls.__dict__:
+            cls.cache_names = ("call_record",)
         backward = cls.__dict__.get("backward")
         if backward is not None and "input_gradient" not in inspect.signature(backward).parameters:
             cls.backward = _with_input_gradient(backward)
@@ -131,6 +144,8 @@ class Layer(WeightOwner):
             input_shape = (input_dim,)
         self._declared_input_shape = None if input_shape is None else tuple(input_shape)
         self.inbound_nodes = []
+        self.call_record = None
+        self._added_losses, self._added_loss_values = [], []
 
     # -------------------------------------------------------------- structure
     def flatten_layers(self, include_self=True, recursive=True):
@@ -150,8 +165,31 @@ class Layer(WeightOwner):
         return list(walk(self, 0))
 
     def sublayers(self):
-        """The layers directly inside this one (none for a plain layer; a model's layers)."""
-        return []
+        """The layers directly inside this one: those set as its attributes (alone, or in a
+        list, tuple or dict), in the order they were set; a model's layers."""
+        found = []
+        for _, value in self.tracked_attributes():
+            found.extend(value if isinstance(value, list) else [value])
+        return found
+
+    def tracked_attributes(self):
+        """``[(attribute name, layer or list of layers)]`` of the layers set as attributes."""
+        tracked = []
+        for name, value in vars(self).items():
+            if isinstance(value, Layer):
+                tracked.append((name, value))
+            elif isinstance(value, (list, tuple, dict)):
+                items = list(value.values() if isinstance(value, dict) else value)
+                if items and all(isinstance(item, Layer) for item in items):
+                    tracked.append((name, items))
+        return tracked
+
+    def rebind_weight(self, name, array):
+        """Make ``array`` the weight ``name``: the attribute and every alias of the old array."""
+        old = getattr(self, name)
+        for attr, value in list(vars(self).items()):
+            if value is old:
+                setattr(self, attr, array)
 
     # -------------------------------------------------------------- building and calling
     @property
@@ -164,7 +202,10 @@ class Layer(WeightOwner):
         self.built = True
 
     def build_for(self, input_shape):
-        """Build once (if needed) and record input and output shapes; return the output shape."""
+        """Build once (if needed) and record input and output shapes; return the output shape.
+
+        A ``call()`` layer's inner layers are built by a first call on zeros.
+        """
         input_shape = [tuple(s) for s in input_shape] if _is_shape_list(input_shape) else tuple(
             input_shape)
         self.build(input_shape)
@@ -173,21 +214,44 @@ class Layer(WeightOwner):
         return output_shape
 
     def compute_output_shape(self, input_shape):
-        """The output shape for ``input_shape`` (default: unchanged)."""
-        return tuple(input_shape)
+        """The output shape for ``input_shape`` (default: unchanged; a ``call()`` layer: what
+        ``call`` gives for a batch of one zero sample)."""
+        if not self.writes_call():
+            return tuple(input_shape)
+        several = _is_shape_list(input_shape)
+        zeros = [np.zeros((1,) + tuple(s[1:]), dtype=self.dtype)
+                 for s in (input_shape if several else [input_shape])]
+        output = unwrap(tracing.run_call(self, zeros if several else zeros[0], False))
+        self.clear_added_losses()
+        if isinstance(output, (list, tuple)):
+            return [(None,) + np.shape(o)[1:] for o in output]
+        return (None,) + np.shape(output)[1:]
 
-    def __call__(self, inputs, training=False):
-        """Run the layer on an array, or wire it into a graph when given symbolic tensors.
+    @classmethod
+    def writes_call(cls):
+        """Whether the layer is written with ``call()`` (its backward comes from the graph)."""
+        return cls.call is not Layer.call
+
+    def __call__(self, inputs, training=None, **kwargs):
+        """Run the layer on arrays, record it inside another layer's ``call``, or wire it
+        into a graph when given symbolic tensors.
 
         Parameters
         ----------
-        inputs : array-like, KerasTensor, or a list of them (merge layers)
-        training : bool
+        inputs : array-like, Tensor, KerasTensor, or a list of them (merge layers)
+        training : bool, optional
+            Training mode (Dropout active...); by default that of the enclosing
+            ``call``, else False.
+        **kwargs
+            Keras's ``mask`` is accepted when None.
 
         Returns
         -------
-        ndarray, or KerasTensor for symbolic inputs
+        ndarray (a Tensor inside a recorded ``call``), or KerasTensor for symbolic inputs
         """
+        if kwargs.pop("mask", None) is not None or kwargs:
+            raise TypeError(f"Layer {self.name!r}: unsupported call arguments {sorted(kwargs) or ['mask']}.")
+        training = tracing.current_training() if training is None else bool(training)
         takes_list = isinstance(inputs, (list, tuple))
         items = list(inputs) if takes_list else [inputs]
         symbolic = [isinstance(item, KerasTensor) for item in items]
@@ -198,21 +262,61 @@ class Layer(WeightOwner):
             shapes = [item.shape for item in items]
             output_shape = self.build_for(shapes if takes_list else shapes[0])
             return Node(self, items, takes_list, output_shape).output
-        arrays = [backend.convert_to_array(item, self.dtype) for item in items]
-        shapes = [(None,) + a.shape[1:] for a in arrays]
+        shapes = [(None,) + np.shape(value_of(item))[1:] for item in items]
         self.build_for(shapes if takes_list else shapes[0])
+        if is_recording(items):  # inside another layer's recorded call(): one recorded operation
+            return tracing.LayerCall(self, training, takes_list)(*items)
+        arrays = [backend.convert_to_array(value_of(item), self.dtype) for item in items]
         output = self.forward(arrays if takes_list else arrays[0], training=training)
-        for layer in self.flatten_layers():  # called on its own: nothing waits to commit
-            layer.commit_staged_updates()
+        if not tracing.current_training() and training:
+            for layer in self.flatten_layers():  # called on its own: nothing waits to commit
+                layer.commit_staged_updates()
         return output
 
+    def call(self, inputs, training=None):
+        """The layer's computation written with operations (Keras's way); see the module docstring."""
+        raise NotImplementedError(f"Layer {type(self).__name__} must implement call(), or "
+                                  "forward() and backward().")
+
     def forward(self, x, training=False):
-        """Compute the output, caching what ``backward`` needs."""
-        raise NotImplementedError(f"Layer {type(self).__name__} must implement forward().")
+        """Compute the output, caching what ``backward`` needs (a ``call()`` layer: its graph)."""
+        if not self.writes_call():
+            raise NotImplementedError(f"Layer {type(self).__name__} must implement call(), or "
+                                      "forward() and backward().")
+        output, self.call_record = tracing.traced_forward(self, x, training)
+        return output
 
     def backward(self, grad_output, input_gradient=True):
         """Fill ``self.grads``; return the gradient for the input (None if not ``input_gradient``)."""
-        raise NotImplementedError(f"Layer {type(self).__name__} must implement backward().")
+        if not self.writes_call():
+            raise NotImplementedError(f"Layer {type(self).__name__} must implement backward().")
+        if self.call_record is None:
+            raise RuntimeError(f"Layer {self.name!r}: backward() needs a forward pass in training "
+                               "mode first.")
+        return tracing.traced_backward(self, self.call_record, grad_output, input_gradient)
+
+    # -------------------------------------------------------------- added losses
+    def add_loss(self, loss):
+        """Add a scalar to the loss (Keras's ``add_loss``): in ``call``, its gradient flows too."""
+        self._added_losses.append(loss)
+
+    def clear_added_losses(self):
+        """Forget the losses added by the last call."""
+        self._added_losses, self._added_loss_values = [], []
+
+    def keep_added_losses(self):
+        """Keep the values of the losses added by this call; return them as given (Tensors)."""
+        self._added_loss_values = [float(np.sum(value_of(loss))) for loss in self._added_losses]
+        return [loss if isinstance(loss, Tensor) else np.sum(loss) for loss in self._added_losses]
+
+    def added_loss_values(self):
+        """The losses added by the last call of this layer and its inner layers, as floats."""
+        return [value for layer in self.flatten_layers() for value in layer._added_loss_values]
+
+    @property
+    def losses(self):
+        """Keras's ``layer.losses``: the last call's added losses and the weights' penalties."""
+        return self.added_loss_values() + super().losses
 
     # -------------------------------------------------------------- engine contract
     def get_cache(self):

@@ -67,8 +67,6 @@ class BinaryCrossentropy(Loss):
     1000.0
     """
 
-    fused_activation = "sigmoid"
-
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
@@ -180,8 +178,6 @@ class CategoricalCrossentropy(Loss):
     >>> float(loss(np.array([[1.0, 0.0]]), np.array([[0.0, 1000.0]])))
     1000.0
     """
-
-    fused_activation = "softmax"
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):

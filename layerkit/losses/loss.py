@@ -11,7 +11,7 @@ does) and nowhere else.
 
 import numpy as np
 
-from layerkit import backend, registry
+from layerkit import backend, ops, registry
 from layerkit.losses.reduction import REDUCTIONS, line_up, reduce, scale, squeeze_or_expand_to_same_rank
 
 
@@ -57,9 +57,6 @@ class Loss:
     4.0
     """
 
-    #: Name of the output activation this loss has a fused gradient with, if any.
-    fused_activation = None
-
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in REDUCTIONS:
             raise ValueError(
@@ -76,10 +73,13 @@ class Loss:
         raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred).")
 
     def backward(self, y_true, y_pred):
-        """Gradient of each sample's value with respect to ``y_pred`` (no reduction)."""
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement backward(y_true, y_pred) to be trained."
-        )
+        """Gradient of each sample's value with respect to ``y_pred`` (no reduction).
+
+        By default, derived from ``call`` through the recorded graph of its operations
+        (``layerkit.ops``), so that a loss written the Keras way trains as it is; the
+        built-in losses write it by hand.
+        """
+        return differentiate(lambda yp: self.call(y_true, yp), y_pred, self.name)
 
     def reduced_axes(self, ndim):
         """The axes of a rank-``ndim`` ``y_pred`` that ``call`` reduces (the last, by default)."""
@@ -229,6 +229,25 @@ class Loss:
         return reduce(values, factor), grad * spread
 
 
+def differentiate(values_of, y_pred, name):
+    """``d(Σ values_of(y_pred)) / d(y_pred)``, by recording ``values_of`` on a tape.
+
+    Per-sample values depend on their own sample only, so this is each sample's gradient.
+
+    Raises
+    ------
+    TypeError
+        If the function used something the tape cannot differentiate (the message says what).
+    """
+    with ops.GradientTape() as tape:
+        watched = tape.watch(np.asarray(y_pred))
+        values = values_of(watched)
+    if not isinstance(values, ops.Tensor):
+        raise TypeError(f"Loss {name!r}: its values do not depend on `y_pred` through "
+                        "layerkit.ops operations, so they have no gradient.")
+    return tape.gradient(values, watched, unconnected_gradients="zero")
+
+
 #: The package's per-sample loss functions by name (filled by ``layerkit.losses``), for
 #: :class:`LossFunctionWrapper` configs.
 FUNCTIONS = {}
@@ -258,12 +277,11 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def backward(self, y_true, y_pred):
+        """The function's ``backward`` attribute if it has one, else derived from the function."""
         backward = getattr(self.fn, "backward", None)
         if backward is None:
-            raise TypeError(
-                f"Loss function {self.name!r} has no backward pass: give it a "
-                "`backward(y_true, y_pred)` attribute returning the per-sample gradient."
-            )
+            return differentiate(lambda yp: self.fn(y_true, yp, **self._fn_kwargs), y_pred,
+                                 self.name)
         return backward(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):

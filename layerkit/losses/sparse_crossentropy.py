@@ -40,8 +40,6 @@ class SparseCategoricalCrossentropy(Loss):
     0.1643
     """
 
-    fused_activation = "softmax"
-
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
                  axis=-1, name="sparse_categorical_crossentropy", dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)

@@ -50,7 +50,7 @@ class SensitivitySpecificityBase(Metric):
         self.thresholds = ([0.5] if num_thresholds == 1 else
                            [i / (num_thresholds - 1) for i in range(num_thresholds)])
         for count in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
-            self.add_variable(count, (len(self.thresholds),))
+            self.declare_state(count, (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add the batch's four counts at each threshold."""

@@ -120,7 +120,7 @@ class AUC(Metric):
     def _build(self, num_labels):
         shape = (self.num_thresholds,) if num_labels is None else (self.num_thresholds, num_labels)
         for count in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
-            self.add_variable(count, shape)
+            self.declare_state(count, shape)
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):

@@ -174,7 +174,7 @@ class ConfusionCount(Metric):
         super().__init__(name=name, dtype=dtype)
         self.init_thresholds = thresholds
         self.thresholds = parse_thresholds(thresholds)
-        self.add_variable("accumulator", (len(self.thresholds),))
+        self.declare_state("accumulator", (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add the batch's weighted count at each threshold."""

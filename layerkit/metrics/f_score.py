@@ -68,7 +68,7 @@ class FBetaScore(Metric):
                              f"y_true.shape={y_true_shape}.")
         shape = () if self.average == "micro" else (y_pred_shape[-1],)
         for count in ("true_positives", "false_positives", "false_negatives", "intermediate_weights"):
-            self.add_variable(count, shape)
+            self.declare_state(count, shape)
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):

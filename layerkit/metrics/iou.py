@@ -64,7 +64,7 @@ class IoU(Metric):
         self.target_class_ids = ids
         self.ignore_class = ignore_class
         self.sparse_y_true, self.sparse_y_pred, self.axis = sparse_y_true, sparse_y_pred, axis
-        self.add_variable("total_cm", (num_classes, num_classes))
+        self.declare_state("total_cm", (num_classes, num_classes))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add the batch's (weighted) (true class, predicted class) pairs to the confusion matrix.

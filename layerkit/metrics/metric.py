@@ -8,7 +8,7 @@ The state is accumulated in float64 whatever the inputs' dtype.
 
 import numpy as np
 
-from layerkit import backend
+from layerkit import backend, initializers, ops
 
 
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
@@ -87,7 +87,7 @@ class Metric:
     >>> class Count(Metric):
     ...     def __init__(self, name="count", dtype=None):
     ...         super().__init__(name=name, dtype=dtype)
-    ...         self.add_variable("n")
+    ...         self.declare_state("n")
     ...     def update_state(self, y_true, y_pred, sample_weight=None):
     ...         self.n += len(y_true)
     ...     def result(self):
@@ -100,8 +100,9 @@ class Metric:
         self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
         self.dtype = None if dtype is None else backend.standardize_dtype(dtype)
         self._state_shapes = {}
+        self._keras_variables = []  # (Variable, initial value) made by add_variable
 
-    def add_variable(self, name, shape=()):
+    def declare_state(self, name, shape=()):
         """Declare a state variable of ``shape``, set to zeros, as the attribute ``name``.
 
         A scalar variable is a Python float (adding to it costs nothing), others
@@ -112,10 +113,36 @@ class Metric:
         setattr(self, name, 0.0 if shape == () else np.zeros(shape))
         return getattr(self, name)
 
+    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """Keras's way to declare state: a :class:`~layerkit.ops.Variable` to ``assign_add`` to.
+
+        ``reset_state`` puts it back to its initial value.
+
+        Example
+        -------
+        >>> class Total(Metric):
+        ...     def __init__(self):
+        ...         super().__init__(name="total")
+        ...         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+        ...     def update_state(self, y_true, y_pred, sample_weight=None):
+        ...         self.total.assign_add(np.sum(y_pred))
+        ...     def result(self):
+        ...         return self.total.value
+        >>> m = Total(); m.update_state(None, np.array([1.0, 2.0])); float(m.result())
+        3.0
+        """
+        if aggregation not in ("sum", "mean", "only_first_replica", "none", None):
+            raise ValueError(f"Invalid `aggregation`: {aggregation!r}.")
+        value = initializers.get(initializer)(tuple(shape), dtype or "float64")
+        variable = ops.Variable(value, name=name)
+        self._keras_variables.append((variable, value.copy()))
+        return variable
+
     @property
     def variables(self):
         """The state variables, as float64 arrays, in the order they were declared."""
-        return [np.asarray(getattr(self, name), dtype=np.float64) for name in self._state_shapes]
+        return [np.asarray(getattr(self, name), dtype=np.float64) for name in self._state_shapes] + [
+            np.asarray(variable.value, dtype=np.float64) for variable, _ in self._keras_variables]
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Accumulate one batch."""
@@ -126,9 +153,11 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} must implement result().")
 
     def reset_state(self):
-        """Set every state variable back to zero."""
+        """Set every state variable back to zero (those of ``add_variable`` to their start)."""
         for name, shape in self._state_shapes.items():
             setattr(self, name, 0.0 if shape == () else np.zeros(shape))
+        for variable, initial in self._keras_variables:
+            variable.assign(initial)
 
     def __call__(self, *args, **kwargs):
         """``update_state(*args, **kwargs)``, then the ``result()``."""

@@ -28,7 +28,7 @@ class _ThresholdedRatio(Metric):
         self.top_k = top_k
         self.class_id = check_class_id(class_id)
         self.thresholds = parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
-        self.add_variable("true_positives", (len(self.thresholds),))
+        self.declare_state("true_positives", (len(self.thresholds),))
 
     def _counts(self, y_true, y_pred, sample_weight):
         return confusion_counts(y_true, y_pred, self.thresholds, sample_weight, top_k=self.top_k,
@@ -73,7 +73,7 @@ class Precision(_ThresholdedRatio):
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(thresholds, top_k, class_id, name, dtype)
-        self.add_variable("false_positives", (len(self.thresholds),))
+        self.declare_state("false_positives", (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add the batch's true and false positives at each threshold."""
@@ -106,7 +106,7 @@ class Recall(_ThresholdedRatio):
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(thresholds, top_k, class_id, name, dtype)
-        self.add_variable("false_negatives", (len(self.thresholds),))
+        self.declare_state("false_negatives", (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add the batch's true positives and false negatives at each threshold."""

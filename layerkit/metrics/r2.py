@@ -53,7 +53,7 @@ class R2Score(Metric):
             raise ValueError("Invalid value for argument `num_regressors`. Expected a value >= 0. "
                              f"Received: num_regressors={num_regressors!r}")
         self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
-        self.add_variable("num_samples")
+        self.declare_state("num_samples")
         self._built = False
 
     def _build(self, y_true_shape, y_pred_shape):
@@ -61,7 +61,7 @@ class R2Score(Metric):
             raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). Received "
                              f"input shapes: y_pred.shape={y_pred_shape} and y_true.shape={y_true_shape}.")
         for total in ("squared_sum", "sum", "total_mse", "count"):
-            self.add_variable(total, (y_pred_shape[-1],))
+            self.declare_state(total, (y_pred_shape[-1],))
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):

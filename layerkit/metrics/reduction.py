@@ -74,7 +74,7 @@ class Sum(Metric):
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.add_variable("total")
+        self.declare_state("total")
 
     def update_state(self, values, sample_weight=None):
         """Add ``values`` (weighted by ``sample_weight``) to the total."""
@@ -105,8 +105,8 @@ class Mean(Metric):
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.add_variable("total")
-        self.add_variable("count")
+        self.declare_state("total")
+        self.declare_state("count")
 
     def update_state(self, values, sample_weight=None):
         """Add ``values`` to the running mean, each counting ``sample_weight`` (1 by default)."""

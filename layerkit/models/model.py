@@ -9,6 +9,7 @@ the one training loop.
 
 
 from layerkit import saving
+from layerkit.layers import tracing
 from layerkit.layers.layer import Layer
 from layerkit.models.summary import print_summary
 from layerkit.models.trainer import Trainer
@@ -56,13 +57,14 @@ class Model(Trainer, Layer):
 
     @property
     def layers(self):
-        """The model's layers, in execution order (without the Input)."""
-        return []
+        """The model's layers, in execution order (without the Input); for a subclassed
+        model, the layers set as its attributes, in the order they were set."""
+        return Layer.sublayers(self)
 
     @property
     def output_layers(self):
-        """The layers whose outputs are the model's outputs."""
-        return [self.layers[-1]]
+        """The layers whose outputs are the model's outputs (a subclassed model: itself)."""
+        return [self] if self.writes_call() else [self.layers[-1]]
 
     @property
     def output_names(self):
@@ -88,6 +90,25 @@ class Model(Trainer, Layer):
         """As a layer: one array in (a list for several inputs), one out (a list for several)."""
         outputs = self.forward_all(x if len(self.input_names) > 1 else [x], training)
         return outputs[0] if len(outputs) == 1 else outputs
+
+    def forward_all(self, xs, training=False):
+        """A subclassed model: its ``call`` on the input(s), recorded in training."""
+        if not self.writes_call():
+            raise NotImplementedError(f"Model {type(self).__name__} must implement call().")
+        output, self.call_record = tracing.traced_forward(self, xs[0] if len(xs) == 1 else xs,
+                                                          training)
+        return list(output) if isinstance(output, (list, tuple)) else [output]
+
+    def backward_all(self, grads, at_z, input_gradients=True):
+        """A subclassed model: the gradients from its recorded ``call``."""
+        grad = tracing.traced_backward(self, self.call_record, grads[0] if len(grads) == 1
+                                       else grads, input_gradients)
+        return grad if isinstance(grad, list) else [grad]
+
+    def check_input(self, xs, caller):
+        """A subclassed model: the output shapes its ``call`` gives (any input shape is tried)."""
+        shape = self.compute_output_shape((None,) + xs[0].shape[1:])
+        return shape if isinstance(shape, list) else [shape]
 
     def backward(self, grad_output, input_gradient=True):
         """As a layer inside another model: the gradient(s) for this model's input(s)."""
@@ -123,8 +144,8 @@ class Model(Trainer, Layer):
 
     @property
     def input_dtype(self):
-        """The dtype inputs are converted to (the first layer's)."""
-        return self.layers[0].dtype if self.layers else self.dtype
+        """The dtype inputs are converted to (the first layer's; a subclassed model's own)."""
+        return self.layers[0].dtype if self.layers and not self.writes_call() else self.dtype
 
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index``.

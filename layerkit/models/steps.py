@@ -30,7 +30,7 @@ class Steps:
         y_preds = self.forward_all(xs, training=True)
         total, values, grads = self._compiled_loss.value_and_gradients(ys, y_preds, sample_weight)
         input_grads = self.backward_all(grads, self._compiled_loss.fused, input_gradients)
-        total += self._penalties().add_gradients() + self.activity_penalty()
+        total += self._penalties().add_gradients() + self._forward_losses()
         return total, values, y_preds, input_grads
 
     def transform_gradients(self, grads):
@@ -59,13 +59,17 @@ class Steps:
         """Loss and metrics on one batch, weights untouched, no gradients; returns the loss."""
         y_preds = self.forward_all(xs, training=False)
         loss, values = self._compiled_loss.values(ys, y_preds, sample_weight)
-        loss += self._penalties().value() + self.activity_penalty()
+        loss += self._penalties().value() + self._forward_losses()
         self._compiled_metrics.update(loss, values, ys, y_preds, sample_weight, len(xs[0]))
         return loss
 
     def predict_step(self, xs):
         """The outputs for one batch (a list of arrays, one per output)."""
         return self.forward_all(xs, training=False)
+
+    def _forward_losses(self):
+        """What the last forward pass adds to the loss: activity penalties and ``add_loss``."""
+        return self.activity_penalty() + sum(self.added_loss_values())
 
     def _penalties(self):
         """The weight regularizers' penalties (kept while the layers' structure stays)."""
@@ -144,7 +148,7 @@ class Steps:
         self._prepare_evaluation(xs)
         if y_pred is None:
             loss = self._compiled_loss.values(ys, self.forward_all(xs, training=training),
-                                              sample_weight)[0] + self.activity_penalty()
+                                              sample_weight)[0] + self._forward_losses()
             self._discard_staged_updates()
         else:
             y_preds = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]

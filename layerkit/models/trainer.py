@@ -118,7 +118,7 @@ class Trainer(Steps):
 
     def _prepare_evaluation(self, xs):
         if not self.built:
-            self.build((None,) + xs[0].shape[1:])
+            self.build_for((None,) + xs[0].shape[1:])
         self._compiled_loss.plan(self)
 
     def _prepare_training(self, xs):
@@ -354,7 +354,7 @@ class Trainer(Steps):
         xs = data.check_inputs(self, x, "predict")
         self.check_input(xs, "predict")
         if not self.built:
-            self.build((None,) + xs[0].shape[1:])
+            self.build_for((None,) + xs[0].shape[1:])
         batches = EpochIterator([xs], batch_size, steps)
         n = min(batches.num_samples, batches.steps * batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,

@@ -73,9 +73,10 @@ from layerkit.ops.selection import clip, maximum, minimum, where
 from layerkit.ops.statistics import logsumexp, std, var
 from layerkit.ops.tape import GradientTape
 from layerkit.ops.tensor import Tensor
+from layerkit.ops.variable import Variable
 
 __all__ = [
-    "GradientTape", "Operation", "Tensor", "unbroadcast", "value_and_grad", "activation",
+    "GradientTape", "Operation", "Tensor", "Variable", "unbroadcast", "value_and_grad", "activation",
     # arithmetic and elementwise
     "add", "subtract", "multiply", "divide", "true_divide", "negative", "power", "square", "sqrt",
     "exp", "log", "log1p", "expm1", "logaddexp", "abs", "absolute", "sign", "sin", "cos", "erf",

@@ -197,6 +197,9 @@ _CLASSES = (MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
 _CONSTRAINTS = {cls.__name__: cls for cls in _CLASSES}
 _CONSTRAINTS.update({backend.to_snake_case(cls.__name__): cls for cls in _CLASSES})
 
+# Keras's lowercase aliases of the classes (``keras.constraints.max_norm(2.0)``).
+max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+
 
 def get(identifier):
     """Return a constraint from a name, class, instance, config dict, callable or None.

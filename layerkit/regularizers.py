@@ -231,6 +231,9 @@ _REGULARIZERS = {cls.__name__: cls for cls in _CLASSES}
 _REGULARIZERS.update({backend.to_snake_case(cls.__name__): cls for cls in _CLASSES})
 _REGULARIZERS["l1_l2"] = L1L2
 
+# Keras's lowercase aliases of the classes (``keras.regularizers.l2(1e-3)``).
+l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
+
 
 def get(identifier):
     """Return a regularizer from a name, class, instance, config dict, or None.

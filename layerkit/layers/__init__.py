@@ -6,14 +6,16 @@ from layerkit.layers.dense import Dense
 from layerkit.layers.flatten import Flatten
 from layerkit.layers.input import Input, InputLayer
 from layerkit.layers.keras_tensor import KerasTensor, Node
+from layerkit.layers.lambda_layer import Lambda
 from layerkit.layers.layer import Layer
 from layerkit.layers.merge import Add, Average, Concatenate, Multiply, Subtract
 
 __all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Node", "Dense", "Activation", "Flatten",
+           "Lambda",
            "Add", "Subtract", "Multiply", "Average", "Concatenate",
            "serialize", "deserialize"]
 
-_LAYERS = {cls.__name__: cls for cls in (InputLayer, Dense, Activation, Flatten, Add, Subtract,
+_LAYERS = {cls.__name__: cls for cls in (InputLayer, Dense, Activation, Flatten, Lambda, Add, Subtract,
                                          Multiply, Average, Concatenate)}
 
 

@@ -35,7 +35,7 @@ from layerkit.layers import tracing
 from layerkit.layers.keras_tensor import KerasTensor, Node
 from layerkit.layers.weight_owner import WeightOwner, float_dtype
 from layerkit.ops import Tensor
-from layerkit.ops.tensor import is_recording, unwrap, value_of
+from layerkit.ops.tensor import is_recording, value_of
 
 
 def _is_shape_list(shape):
@@ -198,8 +198,14 @@ class Layer(WeightOwner):
         return self._declared_input_shape
 
     def build(self, input_shape):
-        """Create the weights for inputs of ``input_shape`` (batch axis first, None)."""
+        """Create the weights for inputs of ``input_shape`` (batch axis first, None).
+
+        The default creates none; for a ``call()`` layer (a subclassed model) it builds
+        the inner layers by a first call on zeros, as Keras's symbolic build does.
+        """
         self.built = True
+        if self.writes_call():
+            self.output_shape = self.compute_output_shape(input_shape)
 
     def build_for(self, input_shape):
         """Build once (if needed) and record input and output shapes; return the output shape.
@@ -208,6 +214,8 @@ class Layer(WeightOwner):
         """
         input_shape = [tuple(s) for s in input_shape] if _is_shape_list(input_shape) else tuple(
             input_shape)
+        if self.built and input_shape == self.input_shape and self.output_shape is not None:
+            return self.output_shape
         self.build(input_shape)
         output_shape = self.compute_output_shape(input_shape)
         self.input_shape, self.output_shape = input_shape, output_shape
@@ -221,7 +229,7 @@ class Layer(WeightOwner):
         several = _is_shape_list(input_shape)
         zeros = [np.zeros((1,) + tuple(s[1:]), dtype=self.dtype)
                  for s in (input_shape if several else [input_shape])]
-        output = unwrap(tracing.run_call(self, zeros if several else zeros[0], False))
+        output, _ = tracing.traced_forward(self, zeros if several else zeros[0], False)
         self.clear_added_losses()
         if isinstance(output, (list, tuple)):
             return [(None,) + np.shape(o)[1:] for o in output]
@@ -265,8 +273,10 @@ class Layer(WeightOwner):
         shapes = [(None,) + np.shape(value_of(item))[1:] for item in items]
         self.build_for(shapes if takes_list else shapes[0])
         if is_recording(items):  # inside another layer's recorded call(): one recorded operation
-            return tracing.LayerCall(self, training, takes_list)(*items)
+            return tracing.record_layer_call(self, items, training, takes_list)
         arrays = [backend.convert_to_array(value_of(item), self.dtype) for item in items]
+        if not tracing.inside_call():
+            self.clear_added_losses()  # layer.losses holds what this call adds
         output = self.forward(arrays if takes_list else arrays[0], training=training)
         if not tracing.current_training() and training:
             for layer in self.flatten_layers():  # called on its own: nothing waits to commit
@@ -300,17 +310,22 @@ class Layer(WeightOwner):
         """Add a scalar to the loss (Keras's ``add_loss``): in ``call``, its gradient flows too."""
         self._added_losses.append(loss)
 
-    def clear_added_losses(self):
-        """Forget the losses added by the last call."""
-        self._added_losses, self._added_loss_values = [], []
+    def begin_call_losses(self):
+        """Start collecting the losses one call adds (the engine calls it)."""
+        self._added_losses = []
 
-    def keep_added_losses(self):
-        """Keep the values of the losses added by this call; return them as given (Tensors)."""
-        self._added_loss_values = [float(np.sum(value_of(loss))) for loss in self._added_losses]
+    def end_call_losses(self):
+        """Keep the values of the losses this call added; return them as given (Tensors)."""
+        self._added_loss_values += [float(np.sum(value_of(loss))) for loss in self._added_losses]
         return [loss if isinstance(loss, Tensor) else np.sum(loss) for loss in self._added_losses]
 
+    def clear_added_losses(self):
+        """Forget the losses added by earlier calls, this layer's and its inner layers'."""
+        for layer in self.flatten_layers():
+            layer._added_losses, layer._added_loss_values = [], []
+
     def added_loss_values(self):
-        """The losses added by the last call of this layer and its inner layers, as floats."""
+        """The losses added since the last top-level call, this layer's and its inner layers'."""
         return [value for layer in self.flatten_layers() for value in layer._added_loss_values]
 
     @property

@@ -18,10 +18,17 @@ called several times, each call keeps its own cache and the weight gradients add
 import contextlib
 import inspect
 
+import numpy as np
+
 from layerkit.ops import GradientTape, Operation, Tensor, Variable
 from layerkit.ops.tensor import unwrap
 
 _training = []  # the training flag of the calls being run, innermost last
+
+
+def inside_call():
+    """Whether a layer's ``call`` is running (an inner layer called now is part of it)."""
+    return bool(_training)
 
 
 def current_training(default=False):
@@ -86,20 +93,20 @@ def traced_forward(layer, inputs, training):
     -------
     (output values, CallRecord or None)
     """
-    layer.clear_added_losses()
+    layer.begin_call_losses()
     if not training:
         with weights_as_variables(layer, None):
             outputs = run_call(layer, inputs, False)
-        layer.keep_added_losses()
-        return unwrap(outputs), None
+        layer.end_call_losses()
+        return _values(outputs), None
     takes_list = isinstance(inputs, (list, tuple))
     tape = GradientTape()
     with tape:
         watched = [tape.watch(x) if _is_float(x) else x for x in _as_list(inputs)]
         with weights_as_variables(layer, tape) as variables:
             outputs = run_call(layer, watched if takes_list else watched[0], True)
-        losses = layer.keep_added_losses()
-    return unwrap(outputs), CallRecord(tape, watched, takes_list, variables, outputs, losses)
+        losses = layer.end_call_losses()
+    return _values(outputs), CallRecord(tape, watched, takes_list, variables, outputs, losses)
 
 
 def traced_backward(layer, record, grad_output, input_gradient):
@@ -123,8 +130,28 @@ def traced_backward(layer, record, grad_output, input_gradient):
     return grads if record.takes_list else grads[0]
 
 
+def record_layer_call(layer, items, training, takes_list):
+    """Record ``layer`` applied to ``items`` (some of them recorded Tensors) as one operation.
+
+    Returns its output Tensor, or a tuple of them for a layer with several outputs.
+    """
+    call = LayerCall(layer, training, takes_list)
+    output = call(*items)
+    if call.outputs is None:
+        return output
+    return tuple(Pick(call, index)(output) for index in range(len(call.outputs)))
+
+
 class LayerCall(Operation):
-    """One application of a layer inside a recorded ``call()``; its VJP is the layer's backward."""
+    """One application of a layer inside a recorded ``call()``; its VJP is the layer's backward.
+
+    A layer with several outputs records this operation with an empty placeholder as
+    its output, and one :class:`Pick` per output; the gradients the picks receive are
+    gathered in ``pending`` and given to the layer's backward together.
+    """
+
+    outputs = None
+    always_backward = True  # it fills the layer's weight gradients, wanted or not upstream
 
     def __init__(self, layer, training, takes_list):
         self.layer, self.training, self.takes_list = layer, training, takes_list
@@ -133,9 +160,15 @@ class LayerCall(Operation):
         output = self.layer.forward(list(inputs) if self.takes_list else inputs[0],
                                     training=self.training)
         self.cache = self.layer.get_cache()
-        return output
+        if not isinstance(output, (list, tuple)):
+            return output
+        self.outputs, self.pending = list(output), [None] * len(output)
+        return np.zeros(0, dtype=self.outputs[0].dtype)
 
     def backward(self, grad_output):
+        if self.outputs is not None:  # several outputs: what each Pick received
+            grad_output = [np.zeros_like(out) if grad is None else grad
+                           for out, grad in zip(self.outputs, self.pending)]
         members = self.layer.flatten_layers()
         earlier = {id(member): member.grads for member in members}  # other calls' sums
         for member in members:
@@ -151,8 +184,31 @@ class LayerCall(Operation):
         return tuple(g if needed else None for g, needed in zip(grads, self.needs_gradient))
 
 
+class Pick(Operation):
+    """Output ``index`` of a layer call with several outputs (see :class:`LayerCall`)."""
+
+    def __init__(self, call, index):
+        self.call, self.index = call, index
+
+    def forward(self, placeholder):
+        return self.call.outputs[self.index]
+
+    def backward(self, grad_output):
+        pending = self.call.pending
+        previous = pending[self.index]
+        pending[self.index] = grad_output if previous is None else previous + grad_output
+        return (np.zeros(0, dtype=grad_output.dtype),)
+
+
 def _as_list(structure):
     return list(structure) if isinstance(structure, (list, tuple)) else [structure]
+
+
+def _values(outputs):
+    """The outputs' values; a weight returned as it is (``return self.total``) is copied."""
+    if isinstance(outputs, (list, tuple)):
+        return type(outputs)(_values(o) for o in outputs)
+    return outputs.numpy() if isinstance(outputs, Variable) else unwrap(outputs)
 
 
 def _is_float(x):

@@ -27,8 +27,16 @@ class Steps:
         Returns ``(total loss, per-output losses, outputs, input gradients)``; the
         input gradients are None unless asked for (the first layer skips its dX).
         """
+        self.clear_added_losses()
         y_preds = self.forward_all(xs, training=True)
         total, values, grads = self._compiled_loss.value_and_gradients(ys, y_preds, sample_weight)
+        if not self._compiled_loss.defined and not self.added_loss_values() and not (
+                self._penalties().items or self.activity_penalty()):
+            self._discard_staged_updates()
+            raise RuntimeError(f"Model {self.name!r} has no loss to minimise: compile() was given "
+                               "no `loss` and no layer added one (`add_loss`, regularizers).")
+        if not self._compiled_loss.defined:  # only added losses: nothing flows from the outputs
+            grads = [np.zeros_like(y) for y in y_preds]
         input_grads = self.backward_all(grads, self._compiled_loss.fused, input_gradients)
         total += self._penalties().add_gradients() + self._forward_losses()
         return total, values, y_preds, input_grads
@@ -57,6 +65,7 @@ class Steps:
 
     def test_step(self, xs, ys, sample_weight=None):
         """Loss and metrics on one batch, weights untouched, no gradients; returns the loss."""
+        self.clear_added_losses()
         y_preds = self.forward_all(xs, training=False)
         loss, values = self._compiled_loss.values(ys, y_preds, sample_weight)
         loss += self._penalties().value() + self._forward_losses()
@@ -147,6 +156,7 @@ class Steps:
         xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "compute_loss")
         self._prepare_evaluation(xs)
         if y_pred is None:
+            self.clear_added_losses()
             loss = self._compiled_loss.values(ys, self.forward_all(xs, training=training),
                                               sample_weight)[0] + self._forward_losses()
             self._discard_staged_updates()

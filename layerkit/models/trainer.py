@@ -103,9 +103,15 @@ class Trainer(Steps):
         if not self.compiled:
             raise RuntimeError(f"You must call `compile()` before `{caller}()` on model "
                                f"{self.name!r}.")
-        if need_loss and not self._compiled_loss.defined:
+        if need_loss and not self._compiled_loss.defined and not self._may_add_losses():
             raise RuntimeError(f"Model {self.name!r} was compiled without a loss: pass "
                                f"`loss=` to `compile()` before `{caller}()`.")
+
+    def _may_add_losses(self):
+        """Whether the model can have a loss without a compiled one (add_loss, regularizers)."""
+        return any(layer.writes_call() or layer.activity_regularizer is not None
+                   or any(layer.regularizer_of(n) is not None for n in layer.weight_names)
+                   for layer in self.flatten_layers())
 
     def _check_optimizer_is_ours(self, optimizer):
         """Refuse an optimizer whose state belongs entirely to other weights (another model's)."""

@@ -68,7 +68,9 @@ def backpropagate(order, seeds, sources):
         ``{id(source): dL/d(source)}`` for the sources the targets depend on.
     """
     wanted = {id(node) for node in sources}
-    leads_to_source = set(wanted)
+    # An operation with effects of its own (a layer filling its weights' gradients) counts
+    # as a source: the gradient must reach it even when no requested source lies beyond.
+    leads_to_source = wanted | {id(node) for node in order if node.always_backward}
     for node in reversed(order):  # inputs first: a node matters if one of its inputs does
         if any(parent is not None and id(parent) in leads_to_source for parent in node.parents):
             leads_to_source.add(id(node))
@@ -81,7 +83,7 @@ def backpropagate(order, seeds, sources):
         if id(node) in wanted:
             found[id(node)] = grad
         needs = tuple(parent is not None and id(parent) in leads_to_source for parent in node.parents)
-        if not any(needs):
+        if not any(needs) and not node.always_backward:
             continue
         node.needs_gradient = needs
         input_grads = node.backward(grad)

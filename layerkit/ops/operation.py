@@ -95,6 +95,7 @@ class Operation:
     needs_gradient = ()
     keeps_inputs = True
     keeps_output = True
+    always_backward = False  # True: backward has effects of its own, run it whenever reached
 
     def forward(self, *inputs):
         """The output value, from the input values."""

@@ -35,25 +35,62 @@ _STRING = h5py.string_dtype("utf-8")
 MODEL_FORMAT_VERSION = 2  # of the whole-model files (model_file.py), which hold weights too
 
 
-def layer_groups(model, prefix="layers"):
-    """``[(group path, layer)]`` for every layer, with Keras's per-class numbering."""
-    counts, paths = {}, []
-    for layer in model.layers:
-        stem = backend.to_snake_case(type(layer).__name__)
-        k = counts.get(stem, 0)
-        counts[stem] = k + 1
-        path = f"{prefix}/{stem}" + (f"_{k}" if k else "")
-        paths.append((path, layer))
-        if layer.sublayers():  # a nested model: its layers inside its group
-            paths.extend(layer_groups(layer, path + "/layers"))
-    return paths
+def layer_groups(model):
+    """``[(group path, layer)]`` for ``model`` (path "") and every layer inside it, as Keras's
+    saving walks them.
+
+    The layers of a Sequential or graph model form a container ``layers``, each named by
+    its class with a per-class counter (``layers/dense``, ``layers/dense_1``); the layers
+    of a ``call()`` layer or subclassed model are found by attribute name, in sorted
+    order with private names last (``dense1``, ``blocks/dense``...), a subclassed model's
+    ``layers`` container taking its place in that order. A layer is saved once, under
+    the first path that reaches it.
+    """
+    groups, visited = [], {id(model)}
+
+    def add(layer, path):
+        if id(layer) not in visited:
+            visited.add(id(layer))
+            groups.append((path, layer))
+            walk(layer, path)
+
+    def container(layers, path):
+        counts = {}
+        for layer in layers:
+            stem = backend.to_snake_case(type(layer).__name__)
+            k = counts.get(stem, 0)
+            counts[stem] = k + 1
+            add(layer, f"{path}/{stem}" + (f"_{k}" if k else ""))
+
+    def walk(owner, path):
+        prefix = f"{path}/" if path else ""
+        if not owner.writes_call():
+            if owner.sublayers():  # a Sequential or graph model: its layers in a container
+                container(owner.sublayers(), prefix + "layers")
+            return
+        children = list(owner.tracked_attributes())
+        if owner.sublayers() and hasattr(owner, "layers"):
+            children.append(("layers", owner.layers))
+        for attr, value in sorted(children, key=lambda item: ("~" if item[0].startswith("_")
+                                                              else "") + item[0]):
+            if isinstance(value, list):
+                container(value, prefix + attr)
+            else:
+                add(value, prefix + attr)
+
+    walk(model, "")
+    return [("", model)] + groups
+
+
+def vars_path(path):
+    """The group of a layer's variables: ``<path>/vars`` (``vars`` for the model itself)."""
+    return f"{path}/vars" if path else "vars"
 
 
 def write_weights(group, model):
     """Write ``model``'s weights under ``group`` in the native layout."""
-    group.create_group("vars").attrs.create("name", model.name, dtype=_STRING)
     for path, layer in layer_groups(model):
-        vars_group = group.create_group(path + "/vars")
+        vars_group = group.create_group(vars_path(path))
         vars_group.attrs.create("name", layer.name, dtype=_STRING)
         for index, name in enumerate(layer.weight_names):
             vars_group.create_dataset(str(index), data=np.ascontiguousarray(getattr(layer, name)))
@@ -107,20 +144,21 @@ def read_native(root, model, where):
     """``({id(layer): [arrays]}, problems)`` from a native-layout group, every array checked."""
     found, problems = {}, []
     for path, layer in layer_groups(model):
-        group = child(root, path + "/vars", h5py.Group, where)
+        group = child(root, vars_path(path), h5py.Group, where)
         expected = layer.weight_names
         keys = sorted(group.keys(), key=lambda k: (len(k), k)) if group is not None else []
         if len(keys) != len(expected):
             problems.append((layer, f"Layer {layer.name!r} expected {len(expected)} variables, "
                                     f"but received {len(keys)} variables during loading from "
-                                    f"{where}/{path}/vars. Expected: {expected}"))
+                                    f"{where}/{vars_path(path)}. Expected: {expected}"))
             continue
         arrays = []
         for index, name in enumerate(expected):
-            dataset = child(group, str(index), h5py.Dataset, f"{where}/{path}/vars")
+            dataset = child(group, str(index), h5py.Dataset, f"{where}/{vars_path(path)}")
             if dataset is None:
                 problems.append((layer, f"Layer {layer.name!r}: no dataset {str(index)!r} for "
-                                        f"weight {name!r} in {where}/{path}/vars (found {keys})."))
+                                        f"weight {name!r} in {where}/{vars_path(path)} (found "
+                                        f"{keys})."))
                 break
             current = getattr(layer, name)
             if dataset.shape != current.shape:
@@ -128,7 +166,7 @@ def read_native(root, model, where):
                                         f"{current.shape}, found {dataset.shape} in the file."))
                 break
             arrays.append(read_array(dataset, current.shape, current.dtype,
-                                     f"{where}/{path}/vars/{index} (layer {layer.name!r} "
+                                     f"{where}/{vars_path(path)}/{index} (layer {layer.name!r} "
                                      f"weight {name!r})"))
         else:
             found[id(layer)] = arrays

@@ -35,7 +35,7 @@ def float64_weights(model):
     loss_dtypes = [loss.dtype for loss in losses]
     try:
         for (layer, name), value in zip(slots, originals):
-            setattr(layer, name, value.astype(np.float64))
+            layer.rebind_weight(name, value.astype(np.float64))
         for layer in layers:
             layer.dtype = "float64"
         for loss in losses:
@@ -43,7 +43,7 @@ def float64_weights(model):
         yield
     finally:
         for (layer, name), value in zip(slots, originals):
-            setattr(layer, name, value)
+            layer.rebind_weight(name, value)
         for layer, dtype in zip(layers, dtypes):
             layer.dtype = dtype
         for loss, dtype in zip(losses, loss_dtypes):

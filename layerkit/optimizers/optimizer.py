@@ -31,12 +31,13 @@ from layerkit import backend
 from layerkit.optimizers import schedules
 from layerkit.optimizers.arguments import check_bool, check_int, check_number, check_optional_number
 from layerkit.optimizers.clipping import clip_by_global_norm, clip_by_norm, clip_by_value
+from layerkit.optimizers.ema import MovingAverages
 from layerkit.optimizers.learning_rate import check_learning_rate, evaluate
 from layerkit.optimizers.state import OptimizerState
 from layerkit.optimizers.weight_decay import WeightDecay
 
 
-class Optimizer(OptimizerState, WeightDecay):
+class Optimizer(OptimizerState, WeightDecay, MovingAverages):
     """Base class of optimizers, with every argument Keras 3's optimizers share.
 
     Parameters
@@ -217,7 +218,7 @@ class Optimizer(OptimizerState, WeightDecay):
                 for g, s in zip(grads, sums):
                     s += g
         if self.use_ema:
-            self._update_moving_averages(variables)
+            self.update_moving_averages(variables)
         self._iterations += 1
 
     def clip_gradients(self, grads):
@@ -240,36 +241,6 @@ class Optimizer(OptimizerState, WeightDecay):
     def scale_loss(self, loss):
         """``loss * loss_scale_factor`` (the loss itself without a factor)."""
         return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
-
-    # -------------------------------------------------------------- moving averages
-    def _update_moving_averages(self, variables):
-        momentum = self.ema_momentum if self.iterations != 0 else 0.0
-        for variable in variables:
-            average = self.slots(variable)["average"]
-            average *= momentum
-            average += (1 - momentum) * variable
-        frequency = self.ema_overwrite_frequency
-        if frequency and (self.iterations + 1) % frequency == 0:
-            for variable in variables:
-                np.copyto(variable, self.slots(variable)["average"])
-
-    def finalize_variable_values(self, var_list):
-        """With ``use_ema``, replace each weight by its moving average (Keras does it after ``fit``).
-
-        Raises
-        ------
-        ValueError
-            If the optimizer holds no average for one of the weights; nothing changes.
-        """
-        if not self.use_ema:
-            return
-        var_list = list(var_list)
-        unknown = [v.shape for v in var_list if not self.is_tracking(v)]
-        if unknown:
-            raise ValueError(f"Optimizer {self.name!r} holds no moving average for weights of "
-                             f"shapes {unknown}: it has not updated them.")
-        for variable in var_list:
-            np.copyto(variable, self.slots(variable)["average"])
 
     # -------------------------------------------------------------- config
     def get_config(self):

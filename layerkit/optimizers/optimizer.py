@@ -13,9 +13,13 @@ One call of :meth:`Optimizer.update` runs Keras 3's ``apply`` pipeline:
 1. with ``gradient_accumulation_steps`` N, the gradients are added to per-weight
    accumulators; only every N-th call updates, with the mean gradient, clipped then;
 2. the decoupled weight decay (:mod:`.weight_decay`), then ``update_step`` per weight;
-3. with ``use_ema``, the moving averages of the weights, and every
+3. with ``use_ema``, the moving averages of the weights (:mod:`.ema`), and every
    ``ema_overwrite_frequency`` updates the weights replaced by them;
 4. the step count.
+
+:meth:`Optimizer.apply` adds the checks, the division by ``loss_scale_factor`` and the
+clipping (:mod:`.clipping`) in front. Arguments are checked by :mod:`.arguments`, the
+learning rate's three forms evaluated by :mod:`.learning_rate`.
 
 The state is public and in Keras 3's order: :attr:`variables` (iterations, the
 learning rate, then the slots), :meth:`variables_for` and :meth:`load_variables_for`

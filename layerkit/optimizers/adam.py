@@ -4,7 +4,18 @@ import math
 
 import numpy as np
 
+from layerkit.optimizers.arguments import check_bool, check_number
 from layerkit.optimizers.optimizer import Optimizer
+
+
+def check_betas(beta_1, beta_2, epsilon):
+    """``(beta_1, beta_2, epsilon)`` checked: betas in [0, 1), epsilon >= 0 (floats).
+
+    A beta of 1 would divide the bias correction ``1 - beta^t`` by zero.
+    """
+    return (check_number("beta_1", beta_1, 0, 1, high_open=True),
+            check_number("beta_2", beta_2, 0, 1, high_open=True),
+            check_number("epsilon", epsilon, low=0))
 
 
 class Adam(Optimizer):
@@ -18,13 +29,13 @@ class Adam(Optimizer):
     learning_rate : float or callable
         0.001 by default.
     beta_1, beta_2 : float
-        Decay rates of the first and second moment estimates.
+        Decay rates of the first and second moment estimates, in [0, 1).
     epsilon : float
-        Added to the denominator (Keras's 1e-7).
+        Added to the denominator (Keras's 1e-7), >= 0.
     amsgrad : bool
         Use the maximum of past second moments (AMSGrad).
-    weight_decay, clipnorm, clipvalue, global_clipnorm, name
-        As for :class:`~layerkit.optimizers.Optimizer`.
+    **kwargs
+        The arguments of :class:`~layerkit.optimizers.Optimizer` (``weight_decay``...).
 
     Example
     -------
@@ -34,12 +45,10 @@ class Adam(Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name="adam", **kwargs):
-        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name,
-                         **kwargs)
-        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = check_betas(beta_1, beta_2, epsilon)
+        self.amsgrad = check_bool("amsgrad", amsgrad)
 
     def slot_groups(self):
         return [("momentum", "velocity")] + ([("velocity_hat",)] if self.amsgrad else [])
@@ -53,7 +62,7 @@ class Adam(Optimizer):
         v += (np.square(gradient) - v) * (1 - self.beta_2)
         if self.amsgrad:
             v = np.maximum(slots["velocity_hat"], v, out=slots["velocity_hat"])
-        variable -= alpha * m / (np.sqrt(v) + self.epsilon)
+        variable -= m * alpha / (np.sqrt(v) + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

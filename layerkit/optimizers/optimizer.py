@@ -2,59 +2,78 @@
 
 An optimizer owns the update rule and its state, nothing else: it never computes
 gradients. Its state belongs to each weight array, not to a position in a list (as in
-Keras): a weight it has never seen starts with fresh (zero) slots, and freezing or
-removing a layer never hands one weight another's momentum. ``update(grads, weights)``
-changes each weight array in place (a layer's ``kernel`` stays the same array) and
-counts ``iterations``. A new optimizer is one file: a subclass naming its slots
+Keras): a weight it has never seen starts with fresh slots, and freezing or removing a
+layer never hands one weight another's momentum (:mod:`.state`). ``update(grads,
+weights)`` changes each weight array in place (a layer's ``kernel`` stays the same
+array) and counts the step. A new optimizer is one file: a subclass naming its slots
 (``slot_groups``) and writing ``update_step`` for one weight.
+
+One call of :meth:`Optimizer.update` runs Keras 3's ``apply`` pipeline:
+
+1. with ``gradient_accumulation_steps`` N, the gradients are added to per-weight
+   accumulators; only every N-th call updates, with the mean gradient, clipped then;
+2. the decoupled weight decay (:mod:`.weight_decay`), then ``update_step`` per weight;
+3. with ``use_ema``, the moving averages of the weights (:mod:`.ema`), and every
+   ``ema_overwrite_frequency`` updates the weights replaced by them;
+4. the step count.
+
+:meth:`Optimizer.apply` adds the checks, the division by ``loss_scale_factor`` and the
+clipping (:mod:`.clipping`) in front. Arguments are checked by :mod:`.arguments`, the
+learning rate's three forms evaluated by :mod:`.learning_rate`.
 
 The state is public and in Keras 3's order: :attr:`variables` (iterations, the
 learning rate, then the slots), :meth:`variables_for` and :meth:`load_variables_for`
 for the weights of one model. Saving, resuming and undoing a step use only those.
 """
 
-import numbers
+import inspect
+import warnings
 
 import numpy as np
 
 from layerkit import backend
 from layerkit.optimizers import schedules
-
-_CLIP_ARGS = ("clipnorm", "clipvalue", "global_clipnorm")
-
-
-def _check_positive(name, value):
-    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                              or not value > 0):
-        raise ValueError(f"`{name}` must be a positive number. Received: {name}={value!r}")
+from layerkit.optimizers.arguments import check_bool, check_int, check_number, check_optional_number
+from layerkit.optimizers.clipping import clip_by_global_norm, clip_by_norm, clip_by_value
+from layerkit.optimizers.ema import MovingAverages
+from layerkit.optimizers.learning_rate import check_learning_rate, evaluate
+from layerkit.optimizers.state import OptimizerState
+from layerkit.optimizers.weight_decay import WeightDecay
 
 
-class Optimizer:
-    """Base class of optimizers.
+class Optimizer(OptimizerState, WeightDecay, MovingAverages):
+    """Base class of optimizers, with every argument Keras 3's optimizers share.
 
     Parameters
     ----------
-    learning_rate : float or callable
-        A float, or a schedule ``f(iterations) -> float``.
+    learning_rate : float, LearningRateSchedule or callable
+        A float; a schedule, called with the step count; or a callable, called with
+        no argument (Keras) or, if it needs one, with the step count.
     weight_decay : float, optional
-        Decoupled weight decay: ``w -= learning_rate * weight_decay * w`` each step.
-    clipnorm : float, optional
-        Clip each gradient to this L2 norm.
-    clipvalue : float, optional
-        Clip each gradient's entries to ``[-clipvalue, clipvalue]``.
-    global_clipnorm : float, optional
-        Clip all gradients together to this global L2 norm.
-    use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-    gradient_accumulation_steps
-        Keras's arguments; only their defaults are supported for now.
+        Decoupled weight decay: ``w -= w * weight_decay * learning_rate`` each update.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Clip each gradient to this L2 norm, its entries to ``[-clipvalue, clipvalue]``,
+        or all gradients together to this global norm (at most one of the three).
+    use_ema : bool
+        Keep an exponential moving average of each weight.
+    ema_momentum : float
+        In [0, 1]: ``average = m · average + (1 − m) · weight`` after each step.
+    ema_overwrite_frequency : int, optional
+        Every this many updates, replace the weights by their averages; None: only
+        :meth:`finalize_variable_values` does.
+    loss_scale_factor : float, optional
+        :meth:`scale_loss` multiplies a loss by it; :meth:`apply` divides the gradients
+        by it. (``model.fit`` computes unscaled gradients in float32/float64 and needs
+        neither: it trains exactly as without.)
+    gradient_accumulation_steps : int, optional
+        At least 2: update every this many steps, with the mean gradient.
     name : str, optional
 
     Raises
     ------
     ValueError
-        For a negative learning rate or more than one of the clipping options.
-    NotImplementedError
-        For a non-default value of an argument not supported yet.
+        For an argument out of range (the message names it and what was received),
+        more than one clipping option, or an unknown keyword argument.
 
     Example
     -------
@@ -69,140 +88,84 @@ class Optimizer:
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.",
+                          UserWarning, stacklevel=3)
         if kwargs:
-            raise TypeError(f"{type(self).__name__} got unsupported arguments: {sorted(kwargs)}")
-        if not callable(learning_rate) and not (
-                isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool)
-                and np.isfinite(learning_rate) and learning_rate >= 0):
-            raise ValueError(
-                f"`learning_rate` must be a non-negative number or a schedule. "
-                f"Received: learning_rate={learning_rate!r}")
-        for arg, value in zip(_CLIP_ARGS, (clipnorm, clipvalue, global_clipnorm)):
-            _check_positive(arg, value)
-        if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
-            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
-        if use_ema or loss_scale_factor is not None or gradient_accumulation_steps is not None:
-            raise NotImplementedError(f"{type(self).__name__}: `use_ema`, `loss_scale_factor` and "
-                                      "`gradient_accumulation_steps` are not supported yet.")
-        self.learning_rate = learning_rate if callable(learning_rate) else float(learning_rate)
-        self.weight_decay, self.clipnorm = weight_decay, clipnorm
-        self.clipvalue, self.global_clipnorm = clipvalue, global_clipnorm
-        self.use_ema, self.ema_momentum = use_ema, ema_momentum
-        self.ema_overwrite_frequency = ema_overwrite_frequency
-        self.loss_scale_factor = loss_scale_factor
-        self.gradient_accumulation_steps = gradient_accumulation_steps
+            valid = sorted({p for cls in type(self).__mro__ if issubclass(cls, Optimizer)
+                            for p in inspect.signature(cls.__init__).parameters} - {"self", "kwargs"})
+            raise ValueError(f"Argument(s) not recognized: {kwargs}. Valid arguments of "
+                             f"{type(self).__name__} are {valid}.")
+        positive = {"low": 0, "low_open": True}
+        clips = [check_optional_number(arg, value, **positive) for arg, value in
+                 (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                  ("global_clipnorm", global_clipnorm))]
+        if sum(c is not None for c in clips) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+                             f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                             f"global_clipnorm={global_clipnorm}")
+        self.learning_rate = check_learning_rate(learning_rate)
+        self.weight_decay = check_optional_number("weight_decay", weight_decay, low=0)
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clips
+        self.use_ema = check_bool("use_ema", use_ema)
+        self.ema_momentum = check_number("ema_momentum", ema_momentum, 0, 1)
+        self.ema_overwrite_frequency = None if ema_overwrite_frequency is None else check_int(
+            "ema_overwrite_frequency", ema_overwrite_frequency, 1,
+            "`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+            f"ema_overwrite_frequency={ema_overwrite_frequency!r}")
+        self.loss_scale_factor = check_optional_number("loss_scale_factor", loss_scale_factor,
+                                                       **positive)
+        self.gradient_accumulation_steps = None if gradient_accumulation_steps is None else (
+            check_int("gradient_accumulation_steps", gradient_accumulation_steps, 2))
+        if name is not None and not (isinstance(name, str) and name):
+            raise ValueError(f"`name` must be a non-empty string. Received: name={name!r}")
         self.name = name or backend.to_snake_case(type(self).__name__)
-        self.iterations = 0
-        self._tracked = {}  # id(weight) -> (weight, {slot name: array}); the weight is kept alive
+        self._init_state()
+        self._init_weight_decay()
 
     # -------------------------------------------------------------- subclass API
-    def slot_groups(self):
-        """The per-weight state, as groups of slot names, in Keras's variable order.
-
-        Keras creates each group for every weight in turn (``momentum, velocity`` of
-        the first weight, then of the second...), then the next group.
-        """
-        return []
-
     def update_step(self, gradient, variable, learning_rate):
         """Update ``variable`` in place from its ``gradient``; ``self.slots(variable)`` is its state."""
         raise NotImplementedError(f"{type(self).__name__} must implement update_step().")
 
-    # -------------------------------------------------------------- state
-    @property
-    def built(self):
-        """Whether the optimizer holds state for any weight."""
-        return bool(self._tracked)
+    def update_steps(self, grads, variables, learning_rate):
+        """One update of every weight (Keras's ``_backend_update_step``): ``update_step`` each."""
+        for gradient, variable in zip(grads, variables):
+            self.update_step(gradient, variable, learning_rate)
 
     def build(self, variables):
-        """Create fresh (zero) slots for each of ``variables`` the optimizer has not seen."""
-        names = [name for group in self.slot_groups() for name in group]
-        for variable in variables:
-            if id(variable) not in self._tracked:
-                slots = {name: backend.zeros(variable.shape, variable.dtype) for name in names}
-                self._tracked[id(variable)] = (variable, slots)
-
-    def slots(self, variable):
-        """The optimizer's state for one weight: ``{slot name: array}`` (live arrays)."""
-        return self._tracked[id(variable)][1]
-
-    def is_tracking(self, variable):
-        """Whether the optimizer holds state for this weight array."""
-        return id(variable) in self._tracked
-
-    @property
-    def tracked_variables(self):
-        """The weights the optimizer holds state for, in the order it first saw them."""
-        return [variable for variable, _ in self._tracked.values()]
-
-    def _state_variables(self):
-        values = [np.asarray(self.iterations, dtype=np.int64)]
-        if not callable(self.learning_rate):  # float64: a resumed run uses the very same rate
-            values.append(np.asarray(self.learning_rate, dtype=np.float64))
-        return values
-
-    def variables_for(self, variables):
-        """Keras's variable list for these weights: iterations, learning rate, then the slots.
-
-        The slots are the live arrays (a weight not seen yet gets fresh zeros first); the
-        iterations and the learning rate are 0-d copies. This is what a weights file
-        stores under ``/optimizer/vars``.
-        """
-        self.build(variables)
-        slots = [self.slots(v)[name] for group in self.slot_groups() for v in variables
-                 for name in group]
-        return self._state_variables() + slots
-
-    @property
-    def variables(self):
-        """The whole state in Keras's order: iterations, learning rate, every weight's slots."""
-        return self.variables_for(self.tracked_variables)
-
-    def load_variables_for(self, values, variables):
-        """Restore a state saved with :meth:`variables_for` for these weights.
-
-        Everything is checked first (count, shapes, finite values, a non-negative
-        integer step count); on any error nothing changes.
+        """Create fresh slots for each of ``variables`` the optimizer has not seen.
 
         Raises
         ------
         ValueError
-            Naming the state array that does not fit.
+            If a new weight needs a path (``var_names``) and has none; nothing is created.
         """
-        expected = self.variables_for(variables)
-        values = [np.asarray(v) for v in values]
-        if len(values) != len(expected):
-            raise ValueError(f"Optimizer {self.name!r} has {len(expected)} state arrays for these "
-                             f"weights; the saved state has {len(values)}.")
-        for k, (value, target) in enumerate(zip(values, expected)):
-            if value.shape != target.shape:
-                raise ValueError(f"Optimizer {self.name!r} state array {k}: expected shape "
-                                 f"{target.shape}, found {value.shape}.")
-            if k == 0:
-                if value.dtype.kind not in "iu" or not 0 <= int(value) < 2**62:
-                    raise ValueError(f"Optimizer {self.name!r}: the step count must be a "
-                                     f"non-negative integer. Found {value!r}.")
-            elif value.dtype.kind != "f" or not np.isfinite(value).all() or (
-                    np.abs(value).max(initial=0) > np.finfo(target.dtype).max):
-                raise ValueError(f"Optimizer {self.name!r} state array {k}: expected finite "
-                                 f"floating-point values that fit {target.dtype}; found "
-                                 f"{value.dtype} values that do not.")
-        self.iterations = int(values[0])
-        start = 1
-        if not callable(self.learning_rate):
-            # Keras stores the rate in float32: the same rate rounded keeps its exact value here.
-            if values[1].item() != np.asarray(self.learning_rate, dtype=values[1].dtype).item():
-                self.learning_rate = float(values[1])
-            start = 2
-        for target, value in zip(expected[start:], values[start:]):
-            np.copyto(target, value, casting="unsafe")
+        self.check_variable_paths([v for v in variables if not self.is_tracking(v)])
+        super().build(variables)
+
+    # -------------------------------------------------------------- counting
+    @property
+    def iterations(self):
+        """Keras's ``iterations``: the updates applied (calls // N with gradient accumulation).
+
+        The state (``variables_for(...)[0]``) holds every call, as Keras's files do;
+        learning-rate schedules follow that count too.
+        """
+        if self.gradient_accumulation_steps:
+            return self._iterations // self.gradient_accumulation_steps
+        return self._iterations
+
+    def current_learning_rate(self):
+        """The learning rate for this step (a schedule is called with the count of every call)."""
+        return evaluate(self.learning_rate, self._iterations)
 
     # -------------------------------------------------------------- updating
     def apply(self, grads, trainable_variables):
         """One optimisation step: ``trainable_variables[i]`` moves along ``-grads[i]``.
 
-        The gradients are checked, clipped (``clipnorm``...), then passed to
-        :meth:`update`.
+        The gradients are checked, divided by ``loss_scale_factor``, clipped
+        (``clipnorm``...), then passed to :meth:`update`. No gradients: nothing happens.
 
         Parameters
         ----------
@@ -221,6 +184,10 @@ class Optimizer:
         for g, v in zip(grads, variables):
             if np.shape(g) != np.shape(v):
                 raise ValueError(f"Gradient of shape {np.shape(g)} for a variable of shape {v.shape}.")
+        if not grads:
+            return
+        if self.loss_scale_factor is not None:
+            grads = [np.asarray(g) / self.loss_scale_factor for g in grads]
         self.update(self.clip_gradients(grads), variables)
 
     def apply_gradients(self, grads_and_vars):
@@ -231,54 +198,72 @@ class Optimizer:
     def update(self, grads, variables):
         """The update itself, without checks or clipping: the one entry point of a step.
 
-        ``variables[i] -= ...`` in place, by :meth:`update_step`, then ``iterations``
-        counts the step. The training loop calls it inside a block that holds Ctrl-C,
-        so that a step is applied whole or not at all.
+        ``variables[i]`` change in place (weight decay, :meth:`update_step`), the
+        moving averages follow, then the step is counted. With gradient accumulation
+        the gradients are only added up, except every N-th call, which clips their
+        mean and updates with it. The training loop calls this inside a block that
+        holds Ctrl-C, so that a step is applied whole or not at all.
         """
         self.build(variables)
         learning_rate = self.current_learning_rate()
-        for g, v in zip(grads, variables):
-            if self.weight_decay:
-                v -= learning_rate * self.weight_decay * v
-            self.update_step(g, v, learning_rate)
-        self.iterations += 1
+        steps = self.gradient_accumulation_steps
+        if not steps:
+            self.apply_weight_decay(variables, learning_rate)
+            self.update_steps(grads, variables, learning_rate)
+        else:
+            sums = [self.slots(v)["gradient_accumulator"] for v in variables]
+            if (self._iterations + 1) % steps == 0:
+                means = self._clip([(g + s) / steps for g, s in zip(grads, sums)])
+                self.apply_weight_decay(variables, learning_rate)
+                self.update_steps(means, variables, learning_rate)
+                for s in sums:
+                    s.fill(0)
+            else:
+                for g, s in zip(grads, sums):
+                    s += g
+        if self.use_ema:
+            self.update_moving_averages(variables)
+        self._iterations += 1
 
     def clip_gradients(self, grads):
-        """Gradients clipped by ``clipvalue``, ``clipnorm`` or ``global_clipnorm`` (new arrays)."""
-        if self.clipvalue is not None:
-            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
-        if self.clipnorm is not None:
-            return [g * min(1.0, self.clipnorm / max(float(np.linalg.norm(g)), 1e-12)) for g in grads]
-        if self.global_clipnorm is not None:
-            norm = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
-            scale = min(1.0, self.global_clipnorm / max(norm, 1e-12))
-            return [g * scale for g in grads]
-        return grads
+        """Gradients clipped by ``clipvalue``, ``clipnorm`` or ``global_clipnorm`` (new arrays).
 
-    def current_learning_rate(self):
-        """The learning rate for this step (a schedule is called with ``iterations``)."""
-        if callable(self.learning_rate):
-            return float(self.learning_rate(self.iterations))
-        return float(self.learning_rate)
+        With gradient accumulation Keras clips the mean gradient when it updates, so
+        the gradients are returned as they are and :meth:`update` clips the mean.
+        """
+        return list(grads) if self.gradient_accumulation_steps else self._clip(grads)
+
+    def _clip(self, grads):
+        if self.clipnorm is not None:
+            return [clip_by_norm(g, self.clipnorm) for g in grads]
+        if self.global_clipnorm is not None:
+            return clip_by_global_norm(grads, self.global_clipnorm)
+        if self.clipvalue is not None:
+            return [clip_by_value(g, self.clipvalue) for g in grads]
+        return list(grads)
+
+    def scale_loss(self, loss):
+        """``loss * loss_scale_factor`` (the loss itself without a factor)."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
 
     # -------------------------------------------------------------- config
     def get_config(self):
-        """The constructor arguments, as a dict."""
+        """The constructor arguments, as a dict with Keras's keys."""
         learning_rate = self.learning_rate
         if callable(learning_rate):
             learning_rate = schedules.serialize(learning_rate)
         return {"name": self.name, "learning_rate": learning_rate,
                 "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
-                "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
+                "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
                 "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
                 "ema_overwrite_frequency": self.ema_overwrite_frequency,
                 "loss_scale_factor": self.loss_scale_factor,
                 "gradient_accumulation_steps": self.gradient_accumulation_steps}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
         """Rebuild an optimizer from :meth:`get_config`'s output."""
         config = dict(config)
         if isinstance(config.get("learning_rate"), (dict, str)):
-            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
         return cls(**config)

@@ -1,5 +1,6 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
 
+from layerkit.optimizers.arguments import check_bool, check_number
 from layerkit.optimizers.optimizer import Optimizer
 
 
@@ -18,8 +19,10 @@ class SGD(Optimizer):
         In [0, 1]; 0 is plain gradient descent.
     nesterov : bool
         Use Nesterov momentum.
-    weight_decay, clipnorm, clipvalue, global_clipnorm, name
-        As for :class:`~layerkit.optimizers.Optimizer`.
+    **kwargs
+        ``weight_decay``, ``clipnorm``, ``clipvalue``, ``global_clipnorm``, ``use_ema``,
+        ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
+        ``gradient_accumulation_steps``, ``name``: as for :class:`~layerkit.optimizers.Optimizer`.
 
     Raises
     ------
@@ -33,29 +36,23 @@ class SGD(Optimizer):
     array([0.8])
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, name="SGD", **kwargs):
-        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name,
-                         **kwargs)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not (
-                0 <= momentum <= 1):
-            raise ValueError("`momentum` must be a float in the range [0, 1]. "
-                             f"Received: momentum={momentum!r}")
-        self.momentum, self.nesterov = momentum, bool(nesterov)
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.momentum = check_number("momentum", momentum, 0, 1)
+        self.nesterov = check_bool("nesterov", nesterov)
 
     def slot_groups(self):
         return [("momentum",)] if self.momentum else []
 
     def update_step(self, gradient, variable, learning_rate):
         if not self.momentum:
-            variable -= learning_rate * gradient
+            variable -= gradient * learning_rate
             return
         velocity = self.slots(variable)["momentum"]
         velocity *= self.momentum
-        velocity -= learning_rate * gradient
+        velocity -= gradient * learning_rate
         if self.nesterov:
-            variable += self.momentum * velocity - learning_rate * gradient
+            variable += velocity * self.momentum - gradient * learning_rate
         else:
             variable += velocity
 

@@ -92,6 +92,8 @@ class Steps:
         state = getattr(self, "_state", None)
         if state is None or not state.matches(self):
             state = self._state = TrainingState(self)
+            self.optimizer.set_variable_paths(  # for weight-decay exclusions by name
+                state.weights, [f"{layer.name}/{name}" for layer, name in self.trainable_slots()])
         return state
 
     def _discard_staged_updates(self):

@@ -258,6 +258,8 @@ class Trainer(Steps):
                 callbacks.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
+            if epochs > 0:  # use_ema: the moving averages become the weights, as in Keras
+                self.optimizer.finalize_variable_values(self.trainable_weights)
             callbacks.on_train_end(epoch_logs)
         self.history = next(c for c in callbacks.callbacks if isinstance(c, History))
         return self.history

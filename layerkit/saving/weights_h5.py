@@ -201,8 +201,12 @@ def read_optimizer(handle, model, where, required=False):
     for index, target in enumerate(expected):
         dataset = child(group, str(index), h5py.Dataset, f"{where}/optimizer/vars")
         part = f"{where}/optimizer/vars/{index}"
-        values.append(read_step_count(dataset, part) if index == 0 else
-                      read_array(dataset, target.shape, target.dtype, part))
+        if index == 0:
+            values.append(read_step_count(dataset, part))
+        elif target.shape == () and dataset.shape == () and dataset.dtype.kind in "iu":
+            values.append(np.asarray(int(dataset[()]), target.dtype))  # Keras's 0-d placeholders
+        else:
+            values.append(read_array(dataset, target.shape, target.dtype, part))
     return values
 
 

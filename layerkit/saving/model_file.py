@@ -10,6 +10,10 @@ Layout (format version 2)::
 
 Nothing in the file is ever executed: classes are looked up by name among the
 built-ins and the registered custom objects.
+
+The suffix decides the format, as in Keras: ``.keras`` is Keras 3's zip archive
+(:mod:`~layerkit.saving.keras_archive`; an HDF5 file written under that name by an
+earlier layerkit is still read), ``.h5``/``.hdf5`` this HDF5 file.
 """
 
 import json
@@ -22,6 +26,7 @@ from layerkit import layers, registry
 from layerkit.layers.weights import weight_budget
 from layerkit.saving.atomic import fspath, write_h5_atomically
 from layerkit.saving.h5_files import as_text, child, open_for_reading, read_int_attribute
+from layerkit.saving.keras_archive import load_archive, load_archive_weights, save_archive
 from layerkit.saving.weights_h5 import MODEL_FORMAT_VERSION as FORMAT_VERSION
 from layerkit.saving.weights_h5 import (
     assign,
@@ -30,12 +35,13 @@ from layerkit.saving.weights_h5 import (
     write_optimizer,
     write_weights,
 )
+from layerkit.saving.weights_h5 import load_weights as load_h5_weights
 from layerkit.version import __version__
 
 _WEIGHT_SLACK = 64 * 2**20  # bytes a model rebuilt from a file may take beyond twice its size
 _CONFIG_ERRORS = (KeyError, TypeError, AttributeError, IndexError, OverflowError, RecursionError)
 
-_SUFFIXES = (".h5", ".hdf5", ".keras")
+_SUFFIXES = (".h5", ".hdf5")
 
 
 def _json(value):
@@ -54,7 +60,9 @@ def _training_config(model):
 
 
 def save_model(model, filepath, overwrite=True):
-    """Write ``model`` (architecture, weights, optimizer state) to one HDF5 file, atomically.
+    """Write ``model`` (architecture, weights, optimizer state) to one file, atomically.
+
+    ``.keras``: Keras 3's zip archive; ``.h5``/``.hdf5``: one HDF5 file.
 
     Raises
     ------
@@ -66,6 +74,8 @@ def save_model(model, filepath, overwrite=True):
         If the disk is full (the previous file is then unchanged).
     """
     filepath = fspath(filepath)
+    if filepath.endswith(".keras"):
+        return save_archive(model, filepath, overwrite=overwrite)
     if not filepath.endswith(_SUFFIXES):
         raise ValueError(f"Invalid filepath extension for saving. Please add a `.h5` (or "
                          f"`.keras`) extension. Received: filepath={filepath}")
@@ -170,7 +180,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     compile : bool
         Restore the optimizer (with its state), loss and metrics.
     safe_mode : bool
-        Accepted for Keras compatibility: layerkit never runs code from a file.
+        For a ``.keras`` archive: refuse entries naming code outside layerkit, Keras and
+        the registered objects. layerkit never runs code from a file.
 
     Returns
     -------
@@ -186,6 +197,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         weights far larger than the file, or its weights do not fit the architecture.
     """
     filepath = fspath(filepath)
+    if filepath.endswith(".keras") and not h5py.is_hdf5(filepath):
+        return load_archive(filepath, custom_objects, compile, safe_mode)
     with registry.custom_object_scope(custom_objects), open_for_reading(filepath, "a model") \
             as handle:
         config, training = _read_config(handle, filepath)
@@ -200,3 +213,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             optimizer_state = read_optimizer(handle, model, filepath, required=True)
         assign(model, found, problems, filepath, False, optimizer_state)
     return model
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Load weights into ``model``: from a ``.keras`` archive, or a weights or model HDF5 file.
+
+    See :func:`~layerkit.saving.weights_h5.load_weights` (HDF5) and
+    :func:`~layerkit.saving.keras_archive.load_archive_weights` (``.keras``).
+    """
+    filepath = fspath(filepath)
+    if filepath.endswith(".keras") and not h5py.is_hdf5(filepath):
+        return load_archive_weights(model, filepath, skip_mismatch)
+    load_h5_weights(model, filepath, skip_mismatch)

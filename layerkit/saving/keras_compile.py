@@ -80,8 +80,9 @@ def _structure_from_keras(value, reader, where):
     if isinstance(value, list):
         return [_structure_from_keras(item, reader, f"{where}[{k}]") for k, item in enumerate(value)]
     if isinstance(value, dict) and "class_name" in value:
-        if value.get("class_name") == "function":  # a function by name, as compile() takes it
-            return reader.function(value, where)
+        if value.get("class_name") == "function":  # a built-in by name, as compile() takes it
+            name = reader.function(value, where)
+            return {OBJECT: name} if reader.known(name) else name
         return {OBJECT: reader.object(value, where)}
     if isinstance(value, dict):
         return {key: _structure_from_keras(item, reader, f"{where}.{key}")

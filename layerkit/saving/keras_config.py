@@ -88,8 +88,9 @@ def serialize_keras_object(obj):
         return {key: serialize_keras_object(item) for key, item in obj.items()}
     if isinstance(obj, Layer):
         entry = entry_to_keras(obj)
-        compile_config = compile_to_keras(obj) if getattr(obj, "compiled", False) else None
-        return _plain({**entry, "compile_config": compile_config} if compile_config else entry)
+        if hasattr(obj, "get_compile_config"):  # a model: Keras writes {} when not compiled
+            entry["compile_config"] = compile_to_keras(obj) or {}
+        return _plain(entry)
     for base, kind, module in _KINDS:
         if isinstance(obj, base):
             return _plain(object_to_keras(module.serialize(obj), kind))
@@ -127,13 +128,14 @@ def model_from_keras(config, custom_objects=None, safe_mode=True, compile=True, 
     if not isinstance(config, dict):
         raise ValueError(f"{where}: expected a model entry (a JSON object); found "
                          f"{type(config).__name__}.")
-    serialized = entry_from_keras(config, reader, where)
-    if "layers" not in serialized["config"]:
-        raise ValueError(f"{where}: describes a {serialized['class_name']!r} layer, not a model.")
-    training = config.get("compile_config") if compile else None
-    if training:
-        training = compile_from_keras(training, reader, f"{where}.compile_config")
     with registry.custom_object_scope(custom_objects):
+        serialized = entry_from_keras(config, reader, where)
+        if "layers" not in serialized["config"]:
+            raise ValueError(f"{where}: describes a {serialized['class_name']!r} layer, not a "
+                             "model.")
+        training = config.get("compile_config") if compile else None
+        if training:
+            training = compile_from_keras(training, reader, f"{where}.compile_config")
         model = _build(lambda: layers.deserialize(serialized, custom_objects), where)
         if training:
             _build(lambda: model.compile_from_config(training), f"{where}.compile_config")

@@ -4,13 +4,18 @@ layerkit's layers keep Keras's ``get_config`` keys, so most of a conversion is t
 same for every class (the dtype as a ``DTypePolicy``, nested initializers, regularizers,
 constraints and activations as Keras objects, a ``build_config`` with the input shape).
 What differs per class is in :data:`LAYER_TABLE`: the keys Keras writes that layerkit
-leaves out (with the value Keras writes when the feature is off), and whether the
-dtype is a plain string (``InputLayer``). A new layer whose config is Keras's needs
-no entry to work; give it one to list it, and to add the keys Keras writes.
+leaves out (with the value Keras writes when the feature is off), the values Keras
+standardizes where layerkit keeps None, whether the dtype is a plain string
+(``InputLayer``), and whether Keras writes a ``build_config`` (not for the layers it
+builds in ``__init__``: Activation, Dropout). A new layer whose config is Keras's needs
+no entry to work; give it one to list it, and to write what Keras writes.
 """
 
+from layerkit import layers
 from layerkit.saving.keras_objects import KERAS_MODULES, config_to_keras, dtype_policy
 
+_CONFIG_ERRORS = (TypeError, KeyError, AttributeError, IndexError, OverflowError, RecursionError,
+                  NotImplementedError, ValueError)
 _NONE_REGULARIZED = {"kernel_regularizer": None, "bias_regularizer": None,
                      "kernel_constraint": None, "bias_constraint": None}
 
@@ -24,6 +29,9 @@ class KerasLayer:
         Keys Keras's ``get_config`` writes that layerkit's leaves out, with the value
         Keras writes for layerkit's behaviour (added when writing; layerkit's
         constructor accepts them when reading).
+    none_means : dict, optional
+        Keys whose None in layerkit's config Keras writes as this value (Keras
+        standardizes them in ``__init__``: Flatten's ``data_format``); read back as None.
     policy : bool
         Whether Keras writes the dtype as a ``DTypePolicy`` (False: a plain string).
     build_config : bool
@@ -35,8 +43,9 @@ class KerasLayer:
     True
     """
 
-    def __init__(self, keras_only=None, policy=True, build_config=True):
+    def __init__(self, keras_only=None, none_means=None, policy=True, build_config=True):
         self.keras_only = dict(keras_only or {})
+        self.none_means = dict(none_means or {})
         self.policy = policy
         self.build_config = build_config
 
@@ -45,14 +54,14 @@ LAYER_TABLE = {
     "InputLayer": KerasLayer({"sparse": False, "ragged": False, "optional": False},
                              policy=False, build_config=False),
     "Dense": KerasLayer({**_NONE_REGULARIZED, "quantization_config": None}),
-    "Activation": KerasLayer(),
-    "Flatten": KerasLayer(),
+    "Activation": KerasLayer(build_config=False),
+    "Flatten": KerasLayer(none_means={"data_format": "channels_last"}),
     "Add": KerasLayer(),
     "Subtract": KerasLayer(),
     "Multiply": KerasLayer(),
     "Average": KerasLayer(),
     "Concatenate": KerasLayer(),
-    "Dropout": KerasLayer(),
+    "Dropout": KerasLayer(build_config=False),
     "Embedding": KerasLayer({"embeddings_regularizer": None, "activity_regularizer": None,
                              "embeddings_constraint": None, "quantization_config": None}),
     "BatchNormalization": KerasLayer({"beta_regularizer": None, "gamma_regularizer": None,
@@ -103,6 +112,9 @@ def layer_to_keras(serialized, cls=None, input_shape=None):
         config["dtype"] = dtype_policy(config["dtype"])
     for key, value in entry.keras_only.items():
         config.setdefault(key, value)
+    for key, value in entry.none_means.items():
+        if config.get(key) is None:
+            config[key] = value
     if builtin:
         head = {"module": KERAS_MODULES["layer"], "class_name": name}
         registered = None
@@ -117,10 +129,17 @@ def layer_to_keras(serialized, cls=None, input_shape=None):
 
 
 def layer_from_keras(entry, reader, where):
-    """A Keras leaf-layer entry as layerkit's ``{"class_name", "config"}``, checked by ``reader``.
+    """A Keras leaf-layer entry as layerkit's ``{"class_name", "config"}``, checked.
 
-    The layer's own ``from_config`` then validates every argument; ``build_config`` is
-    not needed (the model builds its layers from the input shapes).
+    ``reader`` checks the entries naming code; the layer is then made once from the
+    result (unbuilt: nothing is allocated) so that its own ``from_config`` validates
+    every argument and an error names this entry. ``build_config`` is not needed: the
+    model builds its layers from the input shapes.
+
+    Raises
+    ------
+    ValueError
+        Naming ``where``, for an unknown class or an invalid argument.
     """
     name = reader.class_name(entry, where)
     config = entry.get("config")
@@ -130,4 +149,13 @@ def layer_from_keras(entry, reader, where):
     converted = reader.config({k: v for k, v in config.items() if k != "dtype"}, where)
     if "dtype" in config:
         converted["dtype"] = reader.dtype(config["dtype"], f"{where}.dtype")
-    return {"class_name": name, "config": converted}
+    for key, value in LAYER_TABLE.get(name, _DEFAULT).none_means.items():
+        if converted.get(key) == value:
+            converted[key] = None
+    result = {"class_name": name, "config": converted}
+    try:
+        layers.deserialize(result, reader.custom_objects)
+    except _CONFIG_ERRORS as error:
+        message = str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
+        raise ValueError(f"{where}: invalid {name!r} layer: {message}") from None
+    return result

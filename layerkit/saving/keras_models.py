@@ -7,14 +7,17 @@ references ``[layer name, node index, tensor index]``), and ``input_layers`` /
 ``output_layers`` are such references, as one, a list or a dict. Reading replays the
 calls in the order Keras's ``functional_from_config`` makes them (layer by layer in the
 config's order, a call as soon as its inputs exist), which layerkit's
-``Functional.from_config`` then repeats. A nested graph model's first node in Keras is
-the one linking its own inputs to outputs, so its calls are numbered from 1 there.
+``Functional.from_config`` then repeats. Keras orders a graph's layers itself (by depth)
+whatever the config's order, so layerkit writes them in the order they were first called:
+replaying that rebuilds the graph with the same layer (and weight) order as before. A
+nested graph model's first node in Keras is the one linking its own inputs to outputs,
+so its calls are numbered from 1 there.
 """
 
 from layerkit import layers
 from layerkit.saving.keras_layers import layer_from_keras, layer_to_keras, shape_list
 from layerkit.saving.keras_objects import dtype_policy
-from layerkit.saving.keras_order import is_graph, keras_layer_order
+from layerkit.saving.keras_order import is_graph
 
 
 def entry_to_keras(layer):
@@ -68,8 +71,8 @@ def _functional_to_keras(model, serialized):
                 "config": {"shape": shape_list(tensor.shape), "dtype": tensor.dtype,
                            "keras_history": ref(tensor)}}
 
-    entries = []
-    for layer in keras_layer_order(model):
+    entries = []  # in the order the layers were first called: replaying it gives the same graph
+    for layer in sorted(model.layers, key=lambda layer: own[id(layer)][0].index):
         calls = [{"args": [[keras_tensor(t) for t in node.inbound]] if node.takes_list
                   else [keras_tensor(node.inbound[0])], "kwargs": {}}
                  for node in own[id(layer)] if not node.is_input]
@@ -103,8 +106,11 @@ def entry_from_keras(entry, reader, where):
         raise ValueError(f"{where}: expected a layer entry (a JSON object), found "
                          f"{type(entry).__name__}.")
     config = entry.get("config")
-    if not (isinstance(config, dict) and isinstance(config.get("layers"), list)):
+    if not (isinstance(config, dict) and "layers" in config):
         return layer_from_keras(entry, reader, where)
+    if not isinstance(config["layers"], list):
+        raise ValueError(f"{where}: `layers` must be a list of layer entries; found "
+                         f"{type(config['layers']).__name__}.")
     name = reader.class_name(entry, where)
     if "input_layers" in config:
         return {"class_name": "Functional" if name == "Model" else name,

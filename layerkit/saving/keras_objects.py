@@ -152,7 +152,7 @@ class KerasReader:
         if not isinstance(name, str):
             raise ValueError(f"{where}: a function entry must name the function; found {name!r}.")
         module = entry.get("module")
-        if module != "builtins" and not _is_builtin_module(module) and not self._known(name):
+        if module != "builtins" and not _is_builtin_module(module) and not self.known(name):
             self._refuse(f"function {name!r} of module {module!r}", where)
         return name
 
@@ -168,14 +168,15 @@ class KerasReader:
         if module is not None and not isinstance(module, str):
             raise ValueError(f"{where}: `module` must be a string or null; found {module!r}.")
         registered = entry.get("registered_name")
-        if isinstance(registered, str) and registered not in (name, "function") and self._known(
+        if isinstance(registered, str) and registered not in (name, "function") and self.known(
                 registered):
             return registered
-        if _is_builtin_module(module) or self._known(name):
+        if _is_builtin_module(module) or self.known(name):
             return name
         self._refuse(f"class {name!r} of module {module!r}", where)
 
-    def _known(self, name):
+    def known(self, name):
+        """Whether ``name`` is registered, in an open scope, or in ``custom_objects``."""
         return registry.get_registered_object(name, self.custom_objects) is not None
 
     def _refuse(self, what, where):

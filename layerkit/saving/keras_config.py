@@ -32,7 +32,7 @@ from layerkit.losses import Loss
 from layerkit.metrics import Metric
 from layerkit.optimizers import Optimizer
 from layerkit.optimizers.schedules import LearningRateSchedule
-from layerkit.saving.keras_compile import compile_from_keras, compile_to_keras
+from layerkit.saving.keras_compile import compile_from_keras
 from layerkit.saving.keras_models import entry_from_keras, entry_to_keras
 from layerkit.saving.keras_objects import KerasReader, function_to_keras, object_to_keras
 
@@ -87,10 +87,7 @@ def serialize_keras_object(obj):
     if isinstance(obj, dict):
         return {key: serialize_keras_object(item) for key, item in obj.items()}
     if isinstance(obj, Layer):
-        entry = entry_to_keras(obj)
-        if hasattr(obj, "get_compile_config"):  # a model: Keras writes {} when not compiled
-            entry["compile_config"] = compile_to_keras(obj) or {}
-        return _plain(entry)
+        return _plain(entry_to_keras(obj))
     for base, kind, module in _KINDS:
         if isinstance(obj, base):
             return _plain(object_to_keras(module.serialize(obj), kind))

@@ -15,19 +15,25 @@ so its calls are numbered from 1 there.
 """
 
 from layerkit import layers
+from layerkit.saving.keras_compile import compile_to_keras
 from layerkit.saving.keras_layers import layer_from_keras, layer_to_keras, shape_list
 from layerkit.saving.keras_objects import dtype_policy
 from layerkit.saving.keras_order import is_graph
 
 
 def entry_to_keras(layer):
-    """Any layer or model as its Keras entry (``module``, ``class_name``, ``config``...)."""
+    """Any layer or model as its Keras entry (``module``, ``class_name``, ``config``...).
+
+    A model's entry carries its ``compile_config`` (``{}`` when not compiled), as Keras's.
+    """
     serialized = layers.serialize(layer)
+    if not (layer.sublayers() or "layers" in serialized["config"]):
+        return layer_to_keras(serialized, type(layer), layer.input_shape if layer.built else None)
     if layer.sublayers() and is_graph(layer):
-        return _functional_to_keras(layer, serialized)
-    if layer.sublayers() or "layers" in serialized["config"]:
-        return _sequential_to_keras(layer, serialized)
-    return layer_to_keras(serialized, type(layer), layer.input_shape if layer.built else None)
+        entry = _functional_to_keras(layer, serialized)
+    else:
+        entry = _sequential_to_keras(layer, serialized)
+    return {**entry, "compile_config": compile_to_keras(layer) or {}}
 
 
 def _head(layer, serialized, module, registered):
@@ -73,8 +79,9 @@ def _functional_to_keras(model, serialized):
 
     entries = []  # in the order the layers were first called: replaying it gives the same graph
     for layer in sorted(model.layers, key=lambda layer: own[id(layer)][0].index):
+        kwargs = {"mask": None} if layer.sublayers() else {}  # Keras records a model's mask
         calls = [{"args": [[keras_tensor(t) for t in node.inbound]] if node.takes_list
-                  else [keras_tensor(node.inbound[0])], "kwargs": {}}
+                  else [keras_tensor(node.inbound[0])], "kwargs": dict(kwargs)}
                  for node in own[id(layer)] if not node.is_input]
         entries.append({**entry_to_keras(layer), "name": layer.name, "inbound_nodes": calls})
     inputs, outputs = [ref(t) for t in model.inputs], [ref(t) for t in model.outputs]

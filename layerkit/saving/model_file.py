@@ -18,6 +18,7 @@ earlier layerkit is still read), ``.h5``/``.hdf5`` this HDF5 file.
 
 import json
 import os
+import zipfile
 
 import h5py
 import numpy as np
@@ -169,6 +170,16 @@ def _compile_from(model, training, filepath):
     model.shuffle_seed = training["shuffle_seed"]
 
 
+def _is_archive(filepath):
+    """A ``.keras`` path, unless it is an HDF5 file an earlier layerkit wrote under that name.
+
+    Checked as a zip first: the HDF5 member of a zip can make the whole zip look like HDF5.
+    """
+    if not filepath.endswith(".keras"):
+        return False
+    return zipfile.is_zipfile(filepath) or not h5py.is_hdf5(filepath)
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Rebuild a model saved by ``model.save``: architecture, weights, optimizer state.
 
@@ -197,7 +208,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         weights far larger than the file, or its weights do not fit the architecture.
     """
     filepath = fspath(filepath)
-    if filepath.endswith(".keras") and not h5py.is_hdf5(filepath):
+    if _is_archive(filepath):
         return load_archive(filepath, custom_objects, compile, safe_mode)
     with registry.custom_object_scope(custom_objects), open_for_reading(filepath, "a model") \
             as handle:
@@ -222,6 +233,6 @@ def load_weights(model, filepath, skip_mismatch=False):
     :func:`~layerkit.saving.keras_archive.load_archive_weights` (``.keras``).
     """
     filepath = fspath(filepath)
-    if filepath.endswith(".keras") and not h5py.is_hdf5(filepath):
+    if _is_archive(filepath):
         return load_archive_weights(model, filepath, skip_mismatch)
     load_h5_weights(model, filepath, skip_mismatch)

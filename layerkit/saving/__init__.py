@@ -15,11 +15,8 @@ from layerkit.registry import (
     register_keras_serializable,
 )
 from layerkit.saving.atomic import write_bytes_atomically, write_h5_atomically
-from layerkit.saving.keras_config import (
-    deserialize_keras_object,
-    model_from_json,
-    serialize_keras_object,
-)
+from layerkit.saving.keras_config import model_from_json, serialize_keras_object
+from layerkit.saving.keras_serialization import deserialize_keras_object
 from layerkit.saving.model_file import load_model, load_weights, save_model
 from layerkit.saving.weights_h5 import save_weights
 

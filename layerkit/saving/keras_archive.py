@@ -19,8 +19,6 @@ import datetime
 import io
 import json
 import os
-import shutil
-import tempfile
 import zipfile
 
 import h5py
@@ -32,6 +30,7 @@ from layerkit.saving.atomic import fspath, h5_image, write_bytes_atomically
 from layerkit.saving.h5_files import child, open_for_reading
 from layerkit.saving.keras_config import model_from_keras, serialize_keras_object
 from layerkit.saving.keras_order import KerasView
+from layerkit.saving.keras_zip import CONFIG, METADATA, WEIGHTS, ArchiveReader
 from layerkit.saving.weights_h5 import (
     assign,
     check_built,
@@ -42,11 +41,8 @@ from layerkit.saving.weights_h5 import (
 )
 from layerkit.version import __version__
 
-CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 KERAS_VERSION = "3.15.1"      # the Keras release whose format layerkit writes
-_EXPANSION, _SLACK = 100, 1 << 20  # a member may hold at most 100x the archive, plus 1 MiB
 _WEIGHT_SLACK = 64 * 2**20    # bytes a rebuilt model may allocate beyond twice its weights
-_CHUNK = 1 << 20
 
 
 def save_archive(model, filepath, overwrite=True):
@@ -77,12 +73,11 @@ def archive_bytes(model):
     """The bytes of ``model``'s ``.keras`` archive, built in memory (Ctrl-C held meanwhile)."""
     with deferred_interrupts():
         view = KerasView(model)
-        if getattr(model, "compiled", False):  # Keras builds its optimizer when it loads one
-            model.optimizer.build(view.trainable_weights)
         metadata = {"keras_version": KERAS_VERSION,
                     "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                     "layerkit_version": __version__}
-        if getattr(model, "compiled", False):
+        if model.compiled:  # Keras builds the optimizer it loads: its state is saved whole
+            model.optimizer.build(view.trainable_weights)
             metadata["layerkit_shuffle_seed"] = model.shuffle_seed
         config = json.dumps(serialize_keras_object(model))
 
@@ -97,114 +92,6 @@ def archive_bytes(model):
             archive.writestr(CONFIG, config)
             archive.writestr(WEIGHTS, weights)
         return buffer.getvalue()
-
-
-class ArchiveReader:
-    """A ``.keras`` archive opened for reading, its members checked before any is read.
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is no such file.
-    ValueError
-        If it is not a zip archive, or a member is missing, unexpected, duplicated,
-        encrypted, named with ``..`` or an absolute path, or declares a size far beyond
-        the archive's (a zip bomb).
-    """
-
-    def __init__(self, filepath):
-        self.filepath = filepath
-        if not os.path.isfile(filepath):
-            raise FileNotFoundError(f"Cannot load a model: no such file {filepath!r}.")
-        self.limit = _EXPANSION * os.path.getsize(filepath) + _SLACK
-        try:
-            self.archive = zipfile.ZipFile(filepath)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-            raise ValueError(f"Cannot load {filepath!r}: it is not a zip archive, as a `.keras` "
-                             f"file must be ({type(error).__name__}: {error}).") from None
-        try:
-            self.members = self._check_members()
-        except BaseException:
-            self.archive.close()
-            raise
-
-    def _check_members(self):
-        members, total = {}, 0
-        for info in self.archive.infolist():
-            name = info.filename
-            parts = name.replace("\\", "/").split("/")
-            if name.startswith(("/", "\\")) or ".." in parts or "\\" in name or "\x00" in name or (
-                    ":" in parts[0]):
-                self.fail(name, "the member's path is absolute or leaves the archive ('..').")
-            if name in members:
-                self.fail(name, "the archive holds two members of that name.")
-            if name not in (CONFIG, METADATA, WEIGHTS) and not name.startswith("assets/"):
-                self.fail(name, f"unexpected member; a `.keras` archive holds {CONFIG}, "
-                                f"{METADATA}, {WEIGHTS} and assets/.")
-            if info.flag_bits & 0x1:
-                self.fail(name, "the member is encrypted.")
-            total += info.file_size
-            if info.file_size > self.limit or total > self.limit:
-                self.fail(name, f"declares {info.file_size} bytes, far beyond the archive's "
-                                f"{os.path.getsize(self.filepath)}: refused as a zip bomb.")
-            members[name] = info
-        for name in (CONFIG, WEIGHTS):
-            if name not in members:
-                self.fail(name, "the archive has no such member (a `.keras` archive holds "
-                                f"{CONFIG} and {WEIGHTS}).")
-        return members
-
-    def fail(self, member, message):
-        raise ValueError(f"Cannot load {self.filepath!r}: {member}: {message}")
-
-    def copy(self, name, target):
-        """Copy member ``name`` into the open binary file ``target``, checking its real size."""
-        declared, written = self.members[name].file_size, 0
-        try:
-            with self.archive.open(self.members[name]) as source:
-                while chunk := source.read(_CHUNK):
-                    written += len(chunk)
-                    if written > declared:
-                        self.fail(name, f"holds more than the {declared} bytes it declares: "
-                                        "refused as a zip bomb.")
-                    target.write(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as error:
-            if isinstance(error, ValueError) and str(error).startswith("Cannot load"):
-                raise
-            self.fail(name, f"the member is damaged ({type(error).__name__}: {error}).")
-        if written != declared:
-            self.fail(name, f"holds {written} bytes, not the {declared} it declares.")
-
-    def json(self, name):
-        """Member ``name`` parsed as a JSON object."""
-        buffer = io.BytesIO()
-        self.copy(name, buffer)
-        try:
-            value = json.loads(buffer.getvalue().decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as error:
-            self.fail(name, f"not valid JSON ({type(error).__name__}: {error}).")
-        if not isinstance(value, dict):
-            self.fail(name, f"expected a JSON object, found {type(value).__name__}.")
-        return value
-
-    @contextlib.contextmanager
-    def weights_file(self):
-        """The weights member extracted to a temporary file (removed afterwards): its path."""
-        folder = tempfile.mkdtemp(prefix="layerkit-keras-")
-        try:
-            path = os.path.join(folder, WEIGHTS)
-            with open(path, "wb") as target:
-                self.copy(WEIGHTS, target)
-            yield path
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.archive.close()
-        return False
 
 
 @contextlib.contextmanager

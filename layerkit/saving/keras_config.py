@@ -10,13 +10,11 @@ built-ins and the registered objects, and entries naming other code are refused
 (see :class:`~layerkit.saving.keras_objects.KerasReader`).
 """
 
-import inspect
 import json
 
 import numpy as np
 
 from layerkit import (
-    activations,
     constraints,
     initializers,
     layers,
@@ -34,12 +32,16 @@ from layerkit.optimizers import Optimizer
 from layerkit.optimizers.schedules import LearningRateSchedule
 from layerkit.saving.keras_compile import compile_from_keras
 from layerkit.saving.keras_models import entry_from_keras, entry_to_keras
-from layerkit.saving.keras_objects import KerasReader, function_to_keras, object_to_keras
+from layerkit.saving.keras_objects import (
+    CONFIG_ERRORS,
+    KerasReader,
+    explain,
+    function_to_keras,
+    object_to_keras,
+)
 
-_CONFIG_ERRORS = (TypeError, KeyError, AttributeError, IndexError, OverflowError, RecursionError,
-                  NotImplementedError, ValueError)
-# (base class, kind, layerkit module) for the objects serialize/deserialize_keras_object know
-_KINDS = ((Optimizer, "optimizer", optimizers), (LearningRateSchedule, "schedule",
+# (base class, kind, layerkit module) of the objects serialize/deserialize_keras_object know
+KINDS = ((Optimizer, "optimizer", optimizers), (LearningRateSchedule, "schedule",
                                                  optimizers.schedules),
           (Loss, "loss", losses), (Metric, "metric", metrics),
           (Initializer, "initializer", initializers),
@@ -88,7 +90,7 @@ def serialize_keras_object(obj):
         return {key: serialize_keras_object(item) for key, item in obj.items()}
     if isinstance(obj, Layer):
         return _plain(entry_to_keras(obj))
-    for base, kind, module in _KINDS:
+    for base, kind, module in KINDS:
         if isinstance(obj, base):
             return _plain(object_to_keras(module.serialize(obj), kind))
     if callable(obj) and hasattr(obj, "__name__"):
@@ -133,9 +135,9 @@ def model_from_keras(config, custom_objects=None, safe_mode=True, compile=True, 
         training = config.get("compile_config") if compile else None
         if training:
             training = compile_from_keras(training, reader, f"{where}.compile_config")
-        model = _build(lambda: layers.deserialize(serialized, custom_objects), where)
+        model = build_or_explain(lambda: layers.deserialize(serialized, custom_objects), where)
         if training:
-            _build(lambda: model.compile_from_config(training), f"{where}.compile_config")
+            build_or_explain(lambda: model.compile_from_config(training), f"{where}.compile_config")
     return model
 
 
@@ -194,77 +196,9 @@ def model_from_json(json_string, custom_objects=None):
     return model_from_keras(config, custom_objects, where="model_from_json")
 
 
-def _build(make, where):
+def build_or_explain(make, where):
+    """``make()``, its errors turned into a ValueError naming ``where``."""
     try:
         return make()
-    except _CONFIG_ERRORS as error:
-        message = str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
-        raise ValueError(f"{where}: invalid: {message}") from None
-
-
-def deserialize_keras_object(config, custom_objects=None, safe_mode=True):
-    """The layerkit object a Keras-form entry describes (as ``keras.saving.deserialize_keras_object``).
-
-    Models (compiled when the entry says so), layers, optimizers, schedules, losses,
-    metrics, initializers, regularizers and constraints are rebuilt; a function entry
-    gives the registered function or layerkit's built-in of that name; plain values,
-    lists and dicts are read item by item.
-
-    Raises
-    ------
-    ValueError
-        For an entry that is malformed, unknown or refused (see ``safe_mode``).
-
-    Example
-    -------
-    >>> deserialize_keras_object({"module": "keras.losses", "class_name": "MeanSquaredError",
-    ...                           "config": {}, "registered_name": None}).name
-    'mean_squared_error'
-    """
-    if isinstance(config, list):
-        return [deserialize_keras_object(item, custom_objects, safe_mode) for item in config]
-    if not isinstance(config, dict):
-        return config
-    if "class_name" not in config:
-        return {key: deserialize_keras_object(item, custom_objects, safe_mode)
-                for key, item in config.items()}
-    reader = KerasReader(custom_objects, safe_mode)
-    if config.get("class_name") == "function":
-        return _function(reader.function(config, "function"), custom_objects)
-    kind = _kind(config, reader, custom_objects)
-    if kind is None:
-        inner = config.get("config")
-        if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
-            return model_from_keras(config, custom_objects, safe_mode)
-        serialized = entry_from_keras(config, reader, "config")
-        with registry.custom_object_scope(custom_objects):
-            return _build(lambda: layers.deserialize(serialized, custom_objects), "config")
-    owner = next(module for _, name, module in _KINDS if name == kind)
-    serialized = reader.object(config, "config")
-    with registry.custom_object_scope(custom_objects):
-        return _build(lambda: owner.deserialize(serialized, custom_objects), "config")
-
-
-def _kind(config, reader, custom_objects):
-    """The kind of object an entry describes (None: a layer or model), by module or class."""
-    found = registry.get_registered_object(reader.class_name(config, "config"), custom_objects)
-    if isinstance(found, type):
-        return next((kind for base, kind, _ in _KINDS if issubclass(found, base)), None)
-    parts = str(config.get("module") or "").split(".")
-    if "schedules" in parts:
-        return "schedule"
-    return next((kind for _, kind, module in _KINDS
-                 if module.__name__.split(".")[-1] in parts), None)
-
-
-def _function(name, custom_objects):
-    """A function named in a file: a registered one, or a layerkit built-in of that name."""
-    found = registry.get_registered_object(name, custom_objects)
-    if found is not None:
-        return found
-    for module in (activations, losses, metrics):
-        candidate = getattr(module, name, None) if name in module.__all__ else None
-        if inspect.isfunction(candidate):
-            return candidate
-    raise ValueError(f"Unknown function {name!r}: neither registered nor a layerkit activation, "
-                     "loss or metric function.")
+    except CONFIG_ERRORS as error:
+        raise ValueError(f"{where}: invalid: {explain(error)}") from None

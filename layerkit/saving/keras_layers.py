@@ -12,10 +12,14 @@ no entry to work; give it one to list it, and to write what Keras writes.
 """
 
 from layerkit import layers
-from layerkit.saving.keras_objects import KERAS_MODULES, config_to_keras, dtype_policy
+from layerkit.saving.keras_objects import (
+    CONFIG_ERRORS,
+    KERAS_MODULES,
+    config_to_keras,
+    dtype_policy,
+    explain,
+)
 
-_CONFIG_ERRORS = (TypeError, KeyError, AttributeError, IndexError, OverflowError, RecursionError,
-                  NotImplementedError, ValueError)
 _NONE_REGULARIZED = {"kernel_regularizer": None, "bias_regularizer": None,
                      "kernel_constraint": None, "bias_constraint": None}
 
@@ -155,7 +159,6 @@ def layer_from_keras(entry, reader, where):
     result = {"class_name": name, "config": converted}
     try:
         layers.deserialize(result, reader.custom_objects)
-    except _CONFIG_ERRORS as error:
-        message = str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
-        raise ValueError(f"{where}: invalid {name!r} layer: {message}") from None
+    except CONFIG_ERRORS as error:
+        raise ValueError(f"{where}: invalid {name!r} layer: {explain(error)}") from None
     return result

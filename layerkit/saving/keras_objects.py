@@ -28,6 +28,14 @@ KERAS_MODULES = {"layer": "keras.layers", "initializer": "keras.initializers",
 _SUFFIX_KINDS = (("_initializer", "initializer"), ("_regularizer", "regularizer"),
                  ("_constraint", "constraint"), ("activation", "activation"))
 _FLOAT_POLICIES = ("DTypePolicy", "FloatDTypePolicy")
+# What a constructor may raise for a bad config: each becomes a ValueError naming the part.
+CONFIG_ERRORS = (TypeError, KeyError, AttributeError, IndexError, OverflowError, RecursionError,
+                 NotImplementedError, ValueError)
+
+
+def explain(error):
+    """An error's message, led by its type unless it is a ValueError."""
+    return str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
 
 
 def kind_of_key(key):

@@ -216,6 +216,13 @@ def enable_unsafe_deserialization():
 
     layerkit still never runs code from a file: an entry holding bytecode is refused
     either way, and the message then says so.
+
+    Example
+    -------
+    >>> with SafeModeScope(in_safe_mode()):  # puts the setting back afterwards
+    ...     enable_unsafe_deserialization()
+    ...     in_safe_mode()
+    False
     """
     _SAFE_MODE[0] = False
 

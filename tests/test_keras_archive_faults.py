@@ -170,6 +170,8 @@ CONFIG_DAMAGE = {
                     r"compile_config: compile\(\) takes no argument \['eager'\]"),
     "loss of a number": (lambda c: c["compile_config"].__setitem__("loss", 3),
                          "compile_config.loss: expected a name"),
+    "nested too deeply": (lambda c: c["config"]["layers"][1]["config"].__setitem__(
+        "extra", json.loads("[" * 900 + "]" * 900)), "config.json: nested too deeply"),
     "no input shape": (lambda c: (c["config"]["layers"].pop(0), c["config"].pop(
         "build_input_shape"), c.pop("build_config")), "cannot be built"),
 }

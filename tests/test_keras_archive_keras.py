@@ -124,7 +124,9 @@ ARCHITECTURES = {"mlp": (mlp, (6,), (3,)), "no bias": (no_bias, (4,), (2,)),
                  "shared": (shared, {"x": (4,), "z": (4,)}, {"main": (2,), "side": (1,)}),
                  "nested": (nested, (6,), (1,))}
 OPTIMIZERS = {"adam": lambda lib: lib.optimizers.Adam(0.01),
-              "sgd-nesterov": lambda lib: lib.optimizers.SGD(0.05, momentum=0.9, nesterov=True)}
+              "sgd-nesterov": lambda lib: lib.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+              "adam-decay": lambda lib: lib.optimizers.Adam(
+                  lib.optimizers.schedules.ExponentialDecay(0.01, 5, 0.5), amsgrad=True)}
 
 
 def build(arch, lib):
@@ -205,7 +207,8 @@ def assert_same_weights(ours, theirs):
             assert mine.astype("float32").tobytes() == reference.astype("float32").tobytes(), name
 
 
-CASES = [(arch, optimizer) for arch in ARCHITECTURES for optimizer in OPTIMIZERS]
+CASES = [(arch, optimizer) for arch in ARCHITECTURES for optimizer in ("adam", "sgd-nesterov")]
+CASES += [("mlp", "adam-decay"), ("merges", "adam-decay")]
 
 
 # ============================================================== layerkit -> Keras
@@ -243,7 +246,8 @@ def test_keras_archive_loads_in_layerkit(tmp_path, arch, optimizer):
     ours = models.load_model(tmp_path / "k.keras")
     assert ours.compiled
     assert type(ours.optimizer).__name__ == type(theirs.optimizer).__name__
-    assert ours.optimizer.get_config() == theirs.optimizer.get_config()
+    assert saving.serialize_keras_object(ours.optimizer)["config"] == \
+        keras.saving.serialize_keras_object(theirs.optimizer)["config"]
     assert_same_weights(weights_by_layer(ours), weights_by_layer(theirs))
     assert_same_state(keras_state(theirs), layerkit_state(ours))
     check("predictions, Keras -> layerkit", predictions(ours, arch), predictions(theirs, arch),

@@ -56,6 +56,15 @@ def save_archive(model, filepath, overwrite=True):
         If the file exists and ``overwrite`` is False.
     OSError
         If the disk is full (the previous file is then unchanged).
+
+    Example
+    -------
+    >>> import os, tempfile, zipfile
+    >>> from layerkit import Sequential, layers
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+    >>> save_archive(Sequential([layers.Input((2,)), layers.Dense(1)]), path)
+    >>> zipfile.ZipFile(path).namelist()
+    ['metadata.json', 'config.json', 'model.weights.h5']
     """
     filepath = fspath(filepath)
     if not filepath.endswith(".keras"):
@@ -142,6 +151,18 @@ def load_archive(filepath, custom_objects=None, compile=True, safe_mode=True):
         If there is no such file.
     ValueError
         For any problem with the archive, its config or its weights (naming the part).
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> from layerkit import Sequential, layers
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+    >>> model = Sequential([layers.Input((2,)), layers.Dense(3)])
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> save_archive(model, path)
+    >>> loaded = load_archive(path)
+    >>> loaded.compiled, type(loaded.optimizer).__name__
+    (True, 'Adam')
     """
     filepath = fspath(filepath)
     with ArchiveReader(filepath) as archive, registry.custom_object_scope(custom_objects):

@@ -122,19 +122,29 @@ def model_from_keras(config, custom_objects=None, safe_mode=True, compile=True, 
     ------
     ValueError
         For anything malformed, unknown or refused; the message names ``where`` and the part.
+
+    Example
+    -------
+    >>> from layerkit import Sequential, layers
+    >>> entry = serialize_keras_object(Sequential([layers.Input((2,)), layers.Dense(1, name="d")]))
+    >>> model_from_keras(entry).get_layer("d").kernel.shape
+    (2, 1)
     """
     reader = KerasReader(custom_objects, safe_mode)
     if not isinstance(config, dict):
         raise ValueError(f"{where}: expected a model entry (a JSON object); found "
                          f"{type(config).__name__}.")
     with registry.custom_object_scope(custom_objects):
-        serialized = entry_from_keras(config, reader, where)
+        try:
+            serialized = entry_from_keras(config, reader, where)
+            training = config.get("compile_config") if compile else None
+            if training:
+                training = compile_from_keras(training, reader, f"{where}.compile_config")
+        except RecursionError:
+            raise ValueError(f"{where}: nested too deeply to be a model config.") from None
         if "layers" not in serialized["config"]:
             raise ValueError(f"{where}: describes a {serialized['class_name']!r} layer, not a "
                              "model.")
-        training = config.get("compile_config") if compile else None
-        if training:
-            training = compile_from_keras(training, reader, f"{where}.compile_config")
         model = build_or_explain(lambda: layers.deserialize(serialized, custom_objects), where)
         if training:
             build_or_explain(lambda: model.compile_from_config(training), f"{where}.compile_config")

@@ -77,7 +77,13 @@ _DEFAULT = KerasLayer()
 
 
 def shape_list(shape):
-    """A shape (or a list of shapes) as JSON lists, ``None`` for unknown dimensions."""
+    """A shape (or a list of shapes) as JSON lists, ``None`` for unknown dimensions.
+
+    Example
+    -------
+    >>> shape_list([(None, 3), (None, 4)])
+    [[None, 3], [None, 4]]
+    """
     if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
         return [shape_list(s) for s in shape]
     return [None if d is None else int(d) for d in shape]

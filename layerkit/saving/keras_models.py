@@ -25,6 +25,13 @@ def entry_to_keras(layer):
     """Any layer or model as its Keras entry (``module``, ``class_name``, ``config``...).
 
     A model's entry carries its ``compile_config`` (``{}`` when not compiled), as Keras's.
+
+    Example
+    -------
+    >>> from layerkit import Sequential, layers
+    >>> entry = entry_to_keras(Sequential([layers.Input((2,)), layers.Dense(1)], name="s"))
+    >>> entry["class_name"], [e["class_name"] for e in entry["config"]["layers"]]
+    ('Sequential', ['InputLayer', 'Dense'])
     """
     serialized = layers.serialize(layer)
     if not (layer.sublayers() or "layers" in serialized["config"]):

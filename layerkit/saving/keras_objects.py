@@ -39,7 +39,13 @@ def explain(error):
 
 
 def kind_of_key(key):
-    """What the value of config key ``key`` is (``"initializer"``...), or None for a plain value."""
+    """What the value of config key ``key`` is (``"initializer"``...), or None for a plain value.
+
+    Example
+    -------
+    >>> kind_of_key("kernel_initializer"), kind_of_key("activation"), kind_of_key("units")
+    ('initializer', 'activation', None)
+    """
     for suffix, kind in _SUFFIX_KINDS:
         if key.endswith(suffix):
             return kind
@@ -52,13 +58,25 @@ def _is_builtin_module(module):
 
 # ------------------------------------------------------------------ layerkit -> Keras
 def function_to_keras(name):
-    """A function saved by name, as Keras saves a function object."""
+    """A function saved by name, as Keras saves a function object.
+
+    Example
+    -------
+    >>> function_to_keras("relu")["class_name"]
+    'function'
+    """
     return {"module": "builtins", "class_name": "function", "config": name,
             "registered_name": "function"}
 
 
 def dtype_policy(dtype):
-    """A layer's dtype as Keras's ``DTypePolicy`` config."""
+    """A layer's dtype as Keras's ``DTypePolicy`` config.
+
+    Example
+    -------
+    >>> dtype_policy("float64")["config"]
+    {'name': 'float64'}
+    """
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
             "registered_name": None}
 

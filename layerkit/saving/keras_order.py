@@ -13,7 +13,15 @@ through :class:`KerasView`, which shows the weights-file code the model in Keras
 
 
 def is_graph(model):
-    """Whether ``model`` is a graph (functional) model: its config wires inputs to outputs."""
+    """Whether ``model`` is a graph (functional) model: its config wires inputs to outputs.
+
+    Example
+    -------
+    >>> from layerkit import Input, Model, Sequential, layers
+    >>> x = Input((2,))
+    >>> is_graph(Model(x, layers.Dense(1)(x))), is_graph(Sequential([layers.Dense(1)]))
+    (True, False)
+    """
     return bool(model.sublayers()) and "input_layers" in model.get_config()
 
 

@@ -7,15 +7,45 @@ activation becomes loadable by registering it, as in Keras::
     @layerkit.saving.register_keras_serializable(package="my_pkg")
     def swish2(x): ...
 
+or by naming it for one load (``custom_objects=``) or for a block
+(:class:`CustomObjectScope`). A name is looked up as Keras looks it up: the open
+scopes, then the registered objects (:func:`get_custom_objects`), then the
+``custom_objects`` given, then the caller's built-ins.
+
+Safe mode (:class:`SafeModeScope`, :func:`enable_unsafe_deserialization`) is Keras's
+switch for files that hold code (a lambda's bytecode): the readers refuse such entries
+in safe mode. layerkit never runs code from a file, so they are refused in either mode.
+
 This module imports nothing from layerkit.
 """
 
-import contextlib
 import inspect
 
-_REGISTERED = {}       # "package>name" -> object
+_REGISTERED = {}       # "package>name" -> object (Keras's GLOBAL_CUSTOM_OBJECTS)
 _REGISTERED_NAMES = {}  # object -> "package>name"
 _SCOPES = []           # stack of {name: object} from custom_object_scope
+_SAFE_MODE = [None]    # None: not set, each reader uses its own ``safe_mode`` argument
+
+
+def get_custom_objects():
+    """The live global dictionary of registered objects, ``{"package>name": object}``.
+
+    Objects named in a :class:`CustomObjectScope` are not in it. Adding an entry
+    (``get_custom_objects()["MyLayer"] = MyLayer``) makes the name known everywhere.
+
+    Returns
+    -------
+    dict
+
+    Example
+    -------
+    >>> @register_keras_serializable(package="docs_live")
+    ... def triple(x):
+    ...     return 3 * x
+    >>> get_custom_objects()["docs_live>triple"] is triple
+    True
+    """
+    return _REGISTERED
 
 
 def register_keras_serializable(package="Custom", name=None):
@@ -70,40 +100,131 @@ def get_registered_name(obj):
 
 
 def get_registered_object(name, custom_objects=None, module_objects=None):
-    """Find the object called ``name``: scopes, then ``custom_objects``, registry, module.
+    """Find the object called ``name``: open scopes, registry, ``custom_objects``, module.
+
+    Parameters
+    ----------
+    name : str
+    custom_objects : dict, optional
+        ``{name: object}`` given by the caller (``load_model(..., custom_objects=...)``).
+    module_objects : dict, optional
+        The built-ins of the module asking.
 
     Returns
     -------
     object or None
         None when no one knows the name.
+
+    Example
+    -------
+    >>> get_registered_object("nothing_by_this_name") is None
+    True
+    >>> get_registered_object("seven", custom_objects={"seven": 7})
+    7
     """
     for scope in reversed(_SCOPES):
         if name in scope:
             return scope[name]
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
     if name in _REGISTERED:
         return _REGISTERED[name]
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
     if module_objects and name in module_objects:
         return module_objects[name]
     return None
 
 
-@contextlib.contextmanager
-def custom_object_scope(custom_objects):
+class CustomObjectScope:
     """Make ``{name: object}`` known to every ``from_config``/``load_model`` in the block.
+
+    ``custom_object_scope`` is the same class (Keras's two spellings). Scopes nest: an
+    inner scope's names come first, an outer scope's stay visible.
+
+    Parameters
+    ----------
+    custom_objects : dict, optional
+        ``{name: class or function}``.
 
     Example
     -------
     >>> with custom_object_scope({"double": lambda x: 2 * x}):
     ...     get_registered_object("double") is not None
     True
+    >>> get_registered_object("double") is None
+    True
     """
-    _SCOPES.append(dict(custom_objects or {}))
-    try:
-        yield
-    finally:
+
+    def __init__(self, custom_objects=None):
+        self.custom_objects = dict(custom_objects or {})
+
+    def __enter__(self):
+        _SCOPES.append(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc_info):
         _SCOPES.pop()
+        return False
+
+
+custom_object_scope = CustomObjectScope
+
+
+class SafeModeScope:
+    """Set safe mode for the readers in the block (Keras's ``SafeModeScope``).
+
+    Parameters
+    ----------
+    safe_mode : bool
+        True: entries that hold code are refused, and say that safe mode refused them.
+
+    Example
+    -------
+    >>> with SafeModeScope(False):
+    ...     in_safe_mode()
+    False
+    >>> in_safe_mode() is None
+    True
+    """
+
+    def __init__(self, safe_mode=True):
+        self.safe_mode = safe_mode
+        self.original_value = None
+
+    def __enter__(self):
+        self.original_value = _SAFE_MODE[0]
+        _SAFE_MODE[0] = self.safe_mode
+        return self
+
+    def __exit__(self, *exc_info):
+        _SAFE_MODE[0] = self.original_value
+        return False
+
+
+def in_safe_mode():
+    """The safe mode set by a :class:`SafeModeScope` or :func:`enable_unsafe_deserialization`.
+
+    Returns
+    -------
+    bool or None
+        None when nothing set it: each reader then follows its ``safe_mode`` argument.
+    """
+    return _SAFE_MODE[0]
+
+
+def enable_unsafe_deserialization():
+    """Turn safe mode off for every later load, as ``keras.config.enable_unsafe_deserialization``.
+
+    layerkit still never runs code from a file: an entry holding bytecode is refused
+    either way, and the message then says so.
+
+    Example
+    -------
+    >>> with SafeModeScope(in_safe_mode()):  # puts the setting back afterwards
+    ...     enable_unsafe_deserialization()
+    ...     in_safe_mode()
+    False
+    """
+    _SAFE_MODE[0] = False
 
 
 def serialize(obj):

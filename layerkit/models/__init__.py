@@ -3,6 +3,6 @@
 from layerkit.models.functional import Functional  # Model(inputs, outputs) makes one
 from layerkit.models.model import Model
 from layerkit.models.sequential import Sequential
-from layerkit.saving import load_model, save_model
+from layerkit.saving import load_model, model_from_json, save_model
 
-__all__ = ["Functional", "Model", "Sequential", "load_model", "save_model"]
+__all__ = ["Functional", "Model", "Sequential", "load_model", "model_from_json", "save_model"]

@@ -184,24 +184,61 @@ class Model(Trainer, Layer):
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Load weights from a ``.weights.h5`` (layerkit or Keras 3) or legacy ``.h5`` file.
+        """Load weights from a ``.keras`` archive, a ``.weights.h5`` file or a legacy ``.h5`` file.
 
-        Everything is checked before anything is written: on any error the
-        weights are unchanged.
+        Layerkit's and Keras 3's files alike; the optimizer state they hold is restored
+        into a compiled model. Everything is checked before anything is written: on any
+        error the weights are unchanged.
         """
         if kwargs:
             raise TypeError(f"load_weights() got unsupported arguments: {sorted(kwargs)}")
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
-    def save(self, filepath, overwrite=True, zipped=None):
-        """Write the whole model (architecture, weights, optimizer state) to one HDF5 file.
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Write the whole model (architecture, weights, optimizer state) to one file.
 
-        ``layerkit.models.load_model(filepath)`` rebuilds it; training resumes exactly.
-        ``zipped`` is Keras's argument for its zip format: layerkit writes HDF5 only.
+        ``.keras``: Keras 3's zip archive, which Keras loads; ``.h5``/``.hdf5``: one HDF5
+        file. ``layerkit.models.load_model(filepath)`` rebuilds either; training resumes
+        exactly.
+
+        Raises
+        ------
+        ValueError
+            For ``zipped=False`` (Keras's unzipped model folder, not supported), another
+            suffix, Keras's removed arguments, or an unbuilt model.
+
+        Example
+        -------
+        >>> import os, tempfile
+        >>> from layerkit import Sequential, layers, models
+        >>> model = Sequential([layers.Input((3,)), layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+        >>> model.save(path)
+        >>> models.load_model(path).get_weights()[0].shape
+        (3, 2)
         """
-        if zipped:
-            raise ValueError("layerkit saves models as one HDF5 file; `zipped=True` is not supported.")
+        if kwargs:
+            raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+        if zipped is False:
+            raise ValueError("layerkit saves a model as one file (a `.keras` zip archive or "
+                             "`.h5`): `zipped=False` (an unzipped model folder) is not "
+                             "supported. Received: zipped=False")
         saving.save_model(self, filepath, overwrite=overwrite)
+
+    def to_json(self, **kwargs):
+        """The model's config in Keras 3's form, as a JSON string (``json.dumps(..., **kwargs)``).
+
+        ``layerkit.models.model_from_json`` and ``keras.models.model_from_json`` rebuild
+        the model (compiled, if it is) with fresh weights.
+
+        Example
+        -------
+        >>> from layerkit import Sequential, layers, models
+        >>> model = Sequential([layers.Input((3,)), layers.Dense(2, name="out")])
+        >>> models.model_from_json(model.to_json()).get_layer("out").units
+        2
+        """
+        return saving.keras_config.to_json(self, **kwargs)
 
     # -------------------------------------------------------------- display
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,

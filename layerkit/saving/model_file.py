@@ -10,10 +10,15 @@ Layout (format version 2)::
 
 Nothing in the file is ever executed: classes are looked up by name among the
 built-ins and the registered custom objects.
+
+The suffix decides the format, as in Keras: ``.keras`` is Keras 3's zip archive
+(:mod:`~layerkit.saving.keras_archive`; an HDF5 file written under that name by an
+earlier layerkit is still read), ``.h5``/``.hdf5`` this HDF5 file.
 """
 
 import json
 import os
+import zipfile
 
 import h5py
 import numpy as np
@@ -22,6 +27,7 @@ from layerkit import layers, registry
 from layerkit.layers.weights import weight_budget
 from layerkit.saving.atomic import fspath, write_h5_atomically
 from layerkit.saving.h5_files import as_text, child, open_for_reading, read_int_attribute
+from layerkit.saving.keras_archive import load_archive, load_archive_weights, save_archive
 from layerkit.saving.weights_h5 import MODEL_FORMAT_VERSION as FORMAT_VERSION
 from layerkit.saving.weights_h5 import (
     assign,
@@ -30,12 +36,13 @@ from layerkit.saving.weights_h5 import (
     write_optimizer,
     write_weights,
 )
+from layerkit.saving.weights_h5 import load_weights as load_h5_weights
 from layerkit.version import __version__
 
 _WEIGHT_SLACK = 64 * 2**20  # bytes a model rebuilt from a file may take beyond twice its size
 _CONFIG_ERRORS = (KeyError, TypeError, AttributeError, IndexError, OverflowError, RecursionError)
 
-_SUFFIXES = (".h5", ".hdf5", ".keras")
+_SUFFIXES = (".h5", ".hdf5")
 
 
 def _json(value):
@@ -54,7 +61,9 @@ def _training_config(model):
 
 
 def save_model(model, filepath, overwrite=True):
-    """Write ``model`` (architecture, weights, optimizer state) to one HDF5 file, atomically.
+    """Write ``model`` (architecture, weights, optimizer state) to one file, atomically.
+
+    ``.keras``: Keras 3's zip archive; ``.h5``/``.hdf5``: one HDF5 file.
 
     Raises
     ------
@@ -66,6 +75,8 @@ def save_model(model, filepath, overwrite=True):
         If the disk is full (the previous file is then unchanged).
     """
     filepath = fspath(filepath)
+    if filepath.endswith(".keras"):
+        return save_archive(model, filepath, overwrite=overwrite)
     if not filepath.endswith(_SUFFIXES):
         raise ValueError(f"Invalid filepath extension for saving. Please add a `.h5` (or "
                          f"`.keras`) extension. Received: filepath={filepath}")
@@ -159,6 +170,16 @@ def _compile_from(model, training, filepath):
     model.shuffle_seed = training["shuffle_seed"]
 
 
+def _is_archive(filepath):
+    """A ``.keras`` path, unless it is an HDF5 file an earlier layerkit wrote under that name.
+
+    Checked as a zip first: the HDF5 member of a zip can make the whole zip look like HDF5.
+    """
+    if not filepath.endswith(".keras"):
+        return False
+    return zipfile.is_zipfile(filepath) or not h5py.is_hdf5(filepath)
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Rebuild a model saved by ``model.save``: architecture, weights, optimizer state.
 
@@ -170,7 +191,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     compile : bool
         Restore the optimizer (with its state), loss and metrics.
     safe_mode : bool
-        Accepted for Keras compatibility: layerkit never runs code from a file.
+        For a ``.keras`` archive: refuse entries naming code outside layerkit, Keras and
+        the registered objects. layerkit never runs code from a file.
 
     Returns
     -------
@@ -186,6 +208,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         weights far larger than the file, or its weights do not fit the architecture.
     """
     filepath = fspath(filepath)
+    if _is_archive(filepath):
+        return load_archive(filepath, custom_objects, compile, safe_mode)
     with registry.custom_object_scope(custom_objects), open_for_reading(filepath, "a model") \
             as handle:
         config, training = _read_config(handle, filepath)
@@ -200,3 +224,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             optimizer_state = read_optimizer(handle, model, filepath, required=True)
         assign(model, found, problems, filepath, False, optimizer_state)
     return model
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Load weights into ``model``: from a ``.keras`` archive, or a weights or model HDF5 file.
+
+    See :func:`~layerkit.saving.weights_h5.load_weights` (HDF5) and
+    :func:`~layerkit.saving.keras_archive.load_archive_weights` (``.keras``).
+    """
+    filepath = fspath(filepath)
+    if _is_archive(filepath):
+        return load_archive_weights(model, filepath, skip_mismatch)
+    load_h5_weights(model, filepath, skip_mismatch)

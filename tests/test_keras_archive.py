@@ -34,7 +34,6 @@ from layerkit import (
     saving,
 )
 from layerkit.registry import SafeModeScope, in_safe_mode
-from layerkit.saving.keras_order import KerasView, keras_layer_order
 
 
 # ============================================================== helpers
@@ -45,7 +44,7 @@ def bits(arrays):
 
 def optimizer_state(model):
     """The optimizer's variables in Keras's order (what the archive stores)."""
-    return model.optimizer.variables_for(KerasView(model).trainable_weights)
+    return model.optimizer.variables_for(model.trainable_weights)
 
 
 def randomize(model, seed):
@@ -161,8 +160,8 @@ def test_graph_round_trip_is_bit_identical(tmp_path):
     model.fit(*graph_data(), batch_size=8, epochs=2, verbose=0)
     model.save(tmp_path / "g.keras")
     loaded = models.load_model(tmp_path / "g.keras")
-    assert [layer.name for layer in keras_layer_order(loaded)] == [
-        layer.name for layer in keras_layer_order(model)]
+    assert [layer.name for layer in loaded.layers] == [
+        layer.name for layer in model.layers]
     for layer in model.layers:
         assert bits(loaded.get_layer(layer.name).get_weights()) == bits(layer.get_weights())
     assert bits(optimizer_state(loaded)) == bits(optimizer_state(model))
@@ -343,7 +342,7 @@ def test_weights_member_follows_keras_order_of_a_graph(tmp_path):
     model.compile(optimizer="sgd", loss={"out": "mse", "aux": "mse"})
     model.save(tmp_path / "g.keras")
     tree = weights_tree(tmp_path / "g.keras")
-    names = [layer.name for layer in keras_layer_order(model)]
+    names = [layer.name for layer in model.layers]
     assert names[:4] == ["x", "d1", "d2", "d3"]
     assert tree["layers/dense/vars"]["name"] == "d1"
     assert tree["layers/dense_2/vars"]["name"] == "d3"

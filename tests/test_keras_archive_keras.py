@@ -25,7 +25,6 @@ keras = import_peer("keras")
 
 import layerkit  # noqa: E402
 from layerkit import backend, models, saving  # noqa: E402
-from layerkit.saving.keras_order import KerasView  # noqa: E402
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.filterwarnings("ignore:.*input_shape.*:UserWarning")]
@@ -184,7 +183,7 @@ def keras_state(model):
 
 
 def layerkit_state(model):
-    return model.optimizer.variables_for(KerasView(model).trainable_weights)
+    return model.optimizer.variables_for(model.trainable_weights)
 
 
 def assert_same_state(ours, theirs):
@@ -225,7 +224,7 @@ def test_layerkit_archive_loads_in_keras(tmp_path, arch, optimizer):
     assert theirs.compiled
     assert type(theirs.optimizer).__name__ == type(ours.optimizer).__name__
     assert [layer.name for layer in theirs.layers] == [layer.name for layer in
-                                                       KerasView(ours).layers]
+                                                       ours.layers]
     assert_same_weights(weights_by_layer(ours), weights_by_layer(theirs))
     assert_same_state(layerkit_state(ours), keras_state(theirs))
     check("predictions, layerkit -> Keras", predictions(ours, arch), predictions(theirs, arch),

@@ -15,7 +15,7 @@ from layerkit import layers as layers_module
 from layerkit.layers.input import InputLayer
 from layerkit.layers.keras_tensor import KerasTensor
 from layerkit.models.data import fits_shape
-from layerkit.models.graph import collect_nodes, topological_order
+from layerkit.models.graph import collect_nodes, keras_layer_order, topological_order
 from layerkit.models.model import Model, register_graph_model
 
 
@@ -71,10 +71,7 @@ class Functional(Model):
         self.inputs = _flatten(inputs, "inputs")
         self.outputs = _flatten(outputs, "outputs")
         self._nodes = topological_order(collect_nodes(self.inputs, self.outputs))
-        self._layers = []
-        for node in self._nodes:
-            if node.layer not in self._layers:
-                self._layers.append(node.layer)
+        self._layers = keras_layer_order(self.inputs, self.outputs)
         uses = {}
         for node in self._nodes:
             uses[id(node.layer)] = uses.get(id(node.layer), 0) + 1
@@ -215,8 +212,14 @@ class Functional(Model):
             return [tensor.node.layer.name, tensor.node.node_index]
 
         calls = sorted((n for n in self._nodes if not n.is_input), key=lambda n: n.index)
+        # The layers in the order their first node was made, so that a rebuilt model makes
+        # its nodes in the same order, and so runs them in the same (Kahn's) order.
+        first_node = {}
+        for node in self._nodes:
+            first_node[id(node.layer)] = min(first_node.get(id(node.layer), node.index), node.index)
+        made_in_order = sorted(self._layers, key=lambda layer: first_node[id(layer)])
         return {"name": self.name, "trainable": self.trainable,
-                "layers": [layers_module.serialize(layer) for layer in self._layers],
+                "layers": [layers_module.serialize(layer) for layer in made_in_order],
                 "nodes": [[node.layer.name, [ref(t) for t in node.inbound], node.takes_list]
                           for node in calls],
                 "input_layers": [ref(t) for t in self.inputs],

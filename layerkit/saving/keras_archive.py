@@ -29,7 +29,6 @@ from layerkit.layers.weights import weight_budget
 from layerkit.saving.atomic import fspath, h5_image, write_bytes_atomically
 from layerkit.saving.h5_files import child, open_for_reading
 from layerkit.saving.keras_config import model_from_keras, serialize_keras_object
-from layerkit.saving.keras_order import KerasView
 from layerkit.saving.keras_zip import CONFIG, METADATA, WEIGHTS, ArchiveReader
 from layerkit.saving.weights_h5 import (
     assign,
@@ -81,18 +80,17 @@ def save_archive(model, filepath, overwrite=True):
 def archive_bytes(model):
     """The bytes of ``model``'s ``.keras`` archive, built in memory (Ctrl-C held meanwhile)."""
     with deferred_interrupts():
-        view = KerasView(model)
         metadata = {"keras_version": KERAS_VERSION,
                     "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                     "layerkit_version": __version__}
         if model.compiled:  # Keras builds the optimizer it loads: its state is saved whole
-            model.optimizer.build(view.trainable_weights)
+            model.optimizer.build(model.trainable_weights)
             metadata["layerkit_shuffle_seed"] = model.shuffle_seed
         config = json.dumps(serialize_keras_object(model))
 
         def fill(handle):
-            write_weights(handle, view)
-            write_optimizer(handle, view)
+            write_weights(handle, model)
+            write_optimizer(handle, model)
 
         weights = h5_image(fill)
         buffer = io.BytesIO()
@@ -174,27 +172,23 @@ def load_archive(filepath, custom_objects=None, compile=True, safe_mode=True):
             model = model_from_keras(config, custom_objects, safe_mode, compile, where)
         if not model.built:
             archive.fail(CONFIG, "the model has no input shape and cannot be built.")
-        try:
-            view = KerasView(model)
-        except ValueError as error:
-            archive.fail(CONFIG, str(error))
         with _weights(archive) as handle:
-            found, problems = read_native(handle, view, "")
-            state = _optimizer_state(handle, view, filepath) if model.compiled else None
-        assign(view, found, problems, filepath, False, state)
+            found, problems = read_native(handle, model, "")
+            state = _optimizer_state(handle, model, filepath) if model.compiled else None
+        assign(model, found, problems, filepath, False, state)
     if seed is not None and model.compiled:
         model.shuffle_seed = seed
     return model
 
 
-def _optimizer_state(handle, view, filepath):
+def _optimizer_state(handle, model, filepath):
     """The saved optimizer state, checked; None for a fresh one (Keras's unbuilt optimizer)."""
     group = child(handle, "optimizer/vars", h5py.Group, f"{filepath}: {WEIGHTS}")
-    unbuilt = len(view.optimizer.variables_for([]))
+    unbuilt = len(model.optimizer.variables_for([]))
     if group is not None and len(group) == unbuilt < len(
-            view.optimizer.variables_for(view.trainable_weights)):
+            model.optimizer.variables_for(model.trainable_weights)):
         return None
-    return read_optimizer(handle, view, f"{filepath}: {WEIGHTS}", required=True)
+    return read_optimizer(handle, model, f"{filepath}: {WEIGHTS}", required=True)
 
 
 def load_archive_weights(model, filepath, skip_mismatch=False):
@@ -213,8 +207,7 @@ def load_archive_weights(model, filepath, skip_mismatch=False):
     """
     filepath = fspath(filepath)
     check_built(model, "loading")
-    view = KerasView(model)
     with ArchiveReader(filepath) as archive, _weights(archive) as handle:
-        found, problems = read_native(handle, view, "")
-        state = read_optimizer(handle, view, f"{filepath}: {WEIGHTS}")
-    assign(view, found, problems, filepath, skip_mismatch, state)
+        found, problems = read_native(handle, model, "")
+        state = read_optimizer(handle, model, f"{filepath}: {WEIGHTS}")
+    assign(model, found, problems, filepath, skip_mismatch, state)

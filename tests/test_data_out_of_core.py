@@ -210,3 +210,14 @@ def test_training_on_a_memmap_never_holds_it_in_memory(tmp_path):
     before, peak, loss = (float(v) for v in done.stdout.split())
     assert np.isfinite(loss)
     assert peak - before < data_mb / 8, f"peak grew by {peak - before:.0f} MB for {data_mb:.0f} MB"
+
+
+def test_a_resumed_run_on_a_memmap_is_the_uninterrupted_run_in_memory(tmp_path):
+    x, y, _ = _data()
+    uninterrupted = _model()
+    uninterrupted.fit(x, y, batch_size=BATCH, epochs=3, verbose=0)
+    resumed = _model()
+    stored = _memmap(tmp_path / "x.dat", x)
+    resumed.fit(stored, y, batch_size=BATCH, epochs=1, verbose=0)
+    resumed.fit(stored, y, batch_size=BATCH, epochs=3, initial_epoch=1, verbose=0)
+    assert _same_weights(resumed, uninterrupted)

@@ -494,3 +494,18 @@ def test_shuffle_batch_shuffles_inside_each_batch_only():
     assert _same_weights(model, reference)
     with pytest.raises(ValueError, match=r"must be True, False or 'batch'. Received: shuffle='all'"):
         model.fit(x, y, shuffle="all", verbose=0)
+
+
+# ------------------------------------------------------------------ batch size from steps
+def test_without_a_batch_size_the_steps_cover_the_data_as_in_keras():
+    x, y, _ = _data()
+    model, recorder = _model(), Recorder()
+    model.fit(x, y, steps_per_epoch=3, epochs=1, shuffle=False, verbose=0, callbacks=[recorder],
+              validation_split=0.25, validation_steps=2)
+    reference = _model()  # 33 training rows in 3 batches of ceil(33 / 3) = 11
+    for k in range(3):
+        reference.train_on_batch(x[11 * k:11 * (k + 1)], y[11 * k:11 * (k + 1)])
+    assert recorder.per_epoch == [3] and _same_weights(model, reference)
+    assert model.predict(x, steps=2, verbose=0).shape == (N, 1)  # 2 batches of 22
+    assert model.evaluate(x, y, steps=4, verbose=0) == model.evaluate(x, y, batch_size=11,
+                                                                      verbose=0)

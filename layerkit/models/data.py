@@ -33,9 +33,11 @@ def check_optional_int(name, value, caller):
 def check_loop_arguments(caller, batch_size, steps, verbose, stream_is_terminal):
     """``(batch_size, steps, verbose)`` of fit/evaluate/predict, checked and resolved.
 
-    ``batch_size`` defaults to 32; ``verbose="auto"`` is 1 on a terminal, else 2.
+    ``batch_size`` stays None when not given (the data adapter decides: Keras's
+    ``ceil(samples / steps)`` with ``steps``, else 32); ``verbose="auto"`` is 1 on a
+    terminal, else 2.
     """
-    batch_size = check_int("batch_size", 32 if batch_size is None else batch_size, 1, caller)
+    batch_size = check_optional_int("batch_size", batch_size, caller)
     steps = check_optional_int("steps_per_epoch" if caller == "fit" else "steps", steps, caller)
     if verbose == "auto":
         return batch_size, steps, 1 if stream_is_terminal else 2

@@ -39,8 +39,9 @@ class EpochIterator:
     x, y, sample_weight
         What the call was given (arrays, lists or dicts of arrays, memmaps, h5py
         datasets, a generator, a PyDataset, or a data adapter).
-    batch_size : int
-        Samples per batch, for arrays.
+    batch_size : int, optional
+        Samples per batch, for arrays (by default ``ceil(samples / steps_per_epoch)``
+        with ``steps_per_epoch``, else 32, as in Keras).
     steps_per_epoch : int, optional
         Batches per epoch.
     shuffle : bool or "batch"
@@ -62,12 +63,12 @@ class EpochIterator:
     [(0, 2), (1, 2), (2, 1)]
     """
 
-    def __init__(self, model, x, y=None, sample_weight=None, batch_size=32, steps_per_epoch=None,
+    def __init__(self, model, x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None,
                  shuffle=False, class_weight=None, caller="fit", seed=None):
         self.model, self.caller, self.class_weight = model, caller, class_weight
         self.steps_per_epoch = steps_per_epoch
-        self.data_adapter = get_data_adapter(x, y, sample_weight, batch_size, shuffle,
-                                             class_weight, seed, caller, self._check)
+        self.data_adapter = get_data_adapter(x, y, sample_weight, batch_size, steps_per_epoch,
+                                             shuffle, class_weight, seed, caller, self._check)
         self._pass = None
         self._warned = False  # the iterator's end was announced
 
@@ -114,7 +115,8 @@ class EpochIterator:
             return self._check(*unpack_x_y_sample_weight(batch))
         except (TypeError, ValueError) as error:
             where = f"{label} ({source})" if source else label
-            raise type(error)(f"{where}: {error}") from None
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            raise kind(f"{where}: {error}") from None
 
     def first_batch(self):
         """The first batch, checked, without using it up (to build the model, to check early).
@@ -191,7 +193,7 @@ def validation_iterators(model, train, validation_data, validation_split, batch_
                                     batch_size, steps, caller="fit (validation_data)")
     if not validation_split:
         return train, None
-    kept, held_out = train.data_adapter.split(validation_split, batch_size)
+    kept, held_out = train.data_adapter.split(validation_split, batch_size, steps)
     return (EpochIterator(model, kept, steps_per_epoch=train.steps_per_epoch,
                           class_weight=train.class_weight),
             EpochIterator(model, held_out, steps_per_epoch=steps, class_weight=train.class_weight,

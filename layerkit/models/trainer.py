@@ -163,8 +163,9 @@ class Trainer(Steps):
             Targets matching the output: (N, units), or (N,) for one unit or
             integer labels. Not given with a generator or a PyDataset.
         batch_size : int, optional
-            Samples per step, 32 by default; the last batch may be smaller. Ignored for
-            data that makes its own batches.
+            Samples per step, 32 by default (with ``steps_per_epoch``, enough for the
+            epoch to cover the data, as Keras does); the last batch may be smaller.
+            Ignored for data that makes its own batches.
         epochs : int
             The index of the epoch to stop before: training runs epochs
             ``initial_epoch`` to ``epochs - 1`` (so ``epochs`` epochs from 0).
@@ -296,7 +297,7 @@ class Trainer(Steps):
         x, y : array-like, or lists / dicts of them; or data that makes its own batches
             As for :meth:`fit` (a generator, a PyDataset, memmaps and h5py datasets).
         batch_size : int, optional
-            32 by default.
+            32 by default (with ``steps``, enough for the steps to cover the data).
         verbose : {"auto", 0, 1, 2}
         sample_weight : array-like, shape (N,) or (N, 1), optional
         steps : int, optional
@@ -337,7 +338,7 @@ class Trainer(Steps):
             As for :meth:`fit`; a generator or PyDataset yields ``x`` or ``(x,)`` (any
             targets it also yields are ignored).
         batch_size : int, optional
-            32 by default.
+            32 by default (with ``steps``, enough for the steps to cover the data).
         verbose : {"auto", 0, 1, 2}
         steps : int, optional
             Limit on the batches (by default until the data runs out).

@@ -16,7 +16,14 @@ def _is_graph_model(layer):
 
 
 def is_nested_model(layer):
-    """Whether ``layer`` is a model made of layers (Sequential or graph) that can be expanded."""
+    """Whether ``layer`` is a model made of layers (Sequential or graph) that can be expanded.
+
+    Example
+    -------
+    >>> from layerkit import layers
+    >>> is_nested_model(layers.Dense(2))
+    False
+    """
     return hasattr(layer, "layers") and hasattr(layer, "output_layers") and bool(layer.sublayers())
 
 

@@ -126,14 +126,16 @@ def draw_model(model, rankdir="TB", expand_nested=False, splines="ortho", **labe
         ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
                                     boxstyle="round,pad=0,rounding_size=0.06", facecolor=colour,
                                     edgecolor="#222222", linewidth=1.0, zorder=1))
-        ax.text(x, y, label, ha="center", va="center", fontsize=FONT_SIZE, zorder=3)
+        ax.text(x, y, label, ha="center", va="center", fontsize=FONT_SIZE, zorder=3, gid=layer.name)
     sides = {"TB": ((0, -1), (0, 1)), "BT": ((0, 1), (0, -1)), "LR": ((1, 0), (-1, 0)),
              "RL": ((-1, 0), (1, 0))}[rankdir]
     for source, destination in graph.edges:
         (ax_, ay), (bx, by) = centres[source], centres[destination]
         start = (ax_ + sides[0][0] * width / 2, ay + sides[0][1] * height / 2)
         end = (bx + sides[1][0] * width / 2, by + sides[1][1] * height / 2)
-        ax.add_patch(_arrow(start, end, rankdir, splines))
+        arrow = _arrow(start, end, rankdir, splines)
+        arrow.set_gid(f"{graph.layers[source].name}->{graph.layers[destination].name}")
+        ax.add_patch(arrow)
     return figure
 
 
@@ -164,7 +166,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     -------
     matplotlib.figure.Figure
         The drawing (Keras returns an IPython image for notebooks; a figure shows
-        itself there too). Its texts are the boxes' labels and the frames' names.
+        itself there too). Its texts are the boxes' labels (each with its layer's name
+        as ``gid``) and the frames' names; each arrow's ``gid`` is ``"source->destination"``.
 
     Raises
     ------

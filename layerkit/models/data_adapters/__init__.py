@@ -28,7 +28,13 @@ __all__ = ["ArrayDataAdapter", "DataAdapter", "GeneratorDataAdapter", "PyDataset
 
 
 def is_data_stream(x):
-    """Whether ``x`` makes its own batches: a PyDataset, an iterator, or an adapter."""
+    """Whether ``x`` makes its own batches: a PyDataset, an iterator, or an adapter.
+
+    Example
+    -------
+    >>> is_data_stream(iter([])), is_data_stream([1.0, 2.0])
+    (True, False)
+    """
     return isinstance(x, (PyDataset, DataAdapter, collections.abc.Iterator))
 
 
@@ -37,7 +43,7 @@ def _refuse(arg_name, description, kind):
                      f"Instead, {description} should be included as part of the {kind}.")
 
 
-def get_data_adapter(x, y=None, sample_weight=None, batch_size=32, shuffle=False,
+def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None, shuffle=False,
                      class_weight=None, seed=None, caller="fit", check_arrays=None):
     """The adapter for ``x`` (and ``y``, ``sample_weight``), as Keras chooses it.
 
@@ -45,8 +51,11 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=32, shuffle=False
     ----------
     x, y, sample_weight
         What ``fit``/``evaluate``/``predict`` were given.
-    batch_size : int
-        For arrays (data that makes its own batches ignores it).
+    batch_size : int, optional
+        For arrays (data that makes its own batches ignores it); when not given,
+        ``ceil(samples / steps)`` with ``steps``, else 32, as in Keras.
+    steps : int, optional
+        The steps per epoch asked for.
     shuffle : bool or "batch"
     class_weight : dict, optional
         Only checked here (the batches' checks apply it).
@@ -61,6 +70,11 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=32, shuffle=False
     ValueError
         For ``y`` or ``sample_weight`` beside a PyDataset or a generator, or
         ``class_weight`` beside a generator (Keras's rules).
+
+    Example
+    -------
+    >>> type(get_data_adapter(iter([(1.0, 2.0)]))).__name__
+    'GeneratorDataAdapter'
     """
     if isinstance(x, DataAdapter):
         return x
@@ -85,6 +99,6 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=32, shuffle=False
         return GeneratorDataAdapter(x, require_tuple=caller != "predict")
     if contains_lazy_arrays(x, y, sample_weight):
         return SlicedDataAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-                                 seed=seed, caller=caller)
+                                 seed=seed, caller=caller, steps=steps)
     return ArrayDataAdapter(check_arrays(x, y, sample_weight), batch_size, shuffle=shuffle,
-                            seed=seed)
+                            seed=seed, steps=steps)

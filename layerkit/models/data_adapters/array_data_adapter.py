@@ -43,8 +43,27 @@ def epoch_order(num_samples, batch_size, shuffle, seed, epoch, iterations):
     return order
 
 
+def resolve_batch_size(batch_size, num_samples, steps):
+    """``batch_size``, or Keras's default: ``ceil(num_samples / steps)`` when ``steps`` is given, else 32.
+
+    Example
+    -------
+    >>> resolve_batch_size(None, 100, 3), resolve_batch_size(None, 100, None), resolve_batch_size(8, 100, 3)
+    (34, 32, 8)
+    """
+    if batch_size:
+        return batch_size
+    return math.ceil(num_samples / steps) if steps else 32
+
+
 def batch_indices(num_samples, batch_size, order):
-    """Each batch's indices (slices in order, index arrays when shuffled)."""
+    """Each batch's indices (slices in order, index arrays when shuffled).
+
+    Example
+    -------
+    >>> list(batch_indices(5, 2, None))
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+    """
     for start in range(0, num_samples, batch_size):
         stop = min(start + batch_size, num_samples)
         yield slice(start, stop) if order is None else order[start:stop]
@@ -71,10 +90,13 @@ class ArrayDataAdapter(DataAdapter):
     arrays : list
         Each item a list of arrays (one per input or output), an array, or None;
         all with the same number of rows.
-    batch_size : int
+    batch_size : int, optional
+        See :func:`resolve_batch_size`.
     shuffle : bool or "batch"
     seed : int, optional
         The shuffling seed (with ``shuffle``).
+    steps : int, optional
+        The steps per epoch asked for (they set the batch size when it is not given).
 
     Example
     -------
@@ -85,11 +107,12 @@ class ArrayDataAdapter(DataAdapter):
 
     checked = True
 
-    def __init__(self, arrays, batch_size, shuffle=False, seed=None):
+    def __init__(self, arrays, batch_size=None, shuffle=False, seed=None, steps=None):
         self.arrays = arrays
-        self._batch_size = batch_size
         self._num_samples = len(_first_array(arrays))
+        self._batch_size = resolve_batch_size(batch_size, self._num_samples, steps)
         self.shuffle, self.seed = shuffle, seed
+        self._requested = (batch_size, steps)
 
     @property
     def num_batches(self):
@@ -116,8 +139,11 @@ class ArrayDataAdapter(DataAdapter):
     def first_batch(self):
         return next(self.get_numpy_iterator())
 
-    def split(self, validation_split, validation_batch_size=None):
-        """The last ``validation_split`` share of the rows held out, as Keras does."""
+    def split(self, validation_split, validation_batch_size=None, validation_steps=None):
+        """The last ``validation_split`` share of the rows held out, as Keras does.
+
+        Batch sizes are resolved again for each part (from the steps when not given).
+        """
         flat = [a for item in self.arrays[:-1] for a in item] + [self.arrays[-1]]
         kept, held_out = split_validation(flat, validation_split)
 
@@ -125,5 +151,7 @@ class ArrayDataAdapter(DataAdapter):
             cut = len(self.arrays[0])
             return [arrays[:cut], arrays[cut:-1], arrays[-1]]
 
-        return (ArrayDataAdapter(rebuild(kept), self._batch_size, self.shuffle, self.seed),
-                ArrayDataAdapter(rebuild(held_out), validation_batch_size or self._batch_size))
+        batch_size, steps = self._requested
+        return (ArrayDataAdapter(rebuild(kept), batch_size, self.shuffle, self.seed, steps),
+                ArrayDataAdapter(rebuild(held_out), validation_batch_size or batch_size,
+                                 steps=validation_steps))

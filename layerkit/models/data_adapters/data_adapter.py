@@ -82,7 +82,7 @@ class DataAdapter:
         """Whether a one-shot source still has a batch (others always do)."""
         return True
 
-    def split(self, validation_split, validation_batch_size=None):
+    def split(self, validation_split, validation_batch_size=None, validation_steps=None):
         """``(training, validation)`` adapters: the last share of the samples held out."""
         raise ValueError("Argument `validation_split` is only supported for NumPy arrays (memmaps "
                          "and h5py datasets included): pass `validation_data` instead. Received "

@@ -24,6 +24,16 @@ def standardize_batch(batch, name, index):
     """A PyDataset's batch as a tuple ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``.
 
     A dict or an array is ``x`` alone and a list is read as a tuple, as in Keras.
+
+    Raises
+    ------
+    ValueError
+        For anything else, naming ``name[index]``.
+
+    Example
+    -------
+    >>> len(standardize_batch([np.zeros(2), np.ones(2)], "Data", 0))
+    2
     """
     if isinstance(batch, (dict, np.ndarray)):
         return (batch,)

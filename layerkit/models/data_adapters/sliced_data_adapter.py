@@ -21,13 +21,23 @@ import sys
 import numpy as np
 
 from layerkit.models.data import check_same_length, split_validation_point
-from layerkit.models.data_adapters.array_data_adapter import batch_indices, epoch_order
+from layerkit.models.data_adapters.array_data_adapter import (
+    batch_indices,
+    epoch_order,
+    resolve_batch_size,
+)
 from layerkit.models.data_adapters.data_adapter import DataAdapter
 from layerkit.models.data_adapters.file_rows import take_rows
 
 
 def is_lazy_array(value):
-    """Whether ``value`` is read from a file on demand: an ``np.memmap`` or an ``h5py.Dataset``."""
+    """Whether ``value`` is read from a file on demand: an ``np.memmap`` or an ``h5py.Dataset``.
+
+    Example
+    -------
+    >>> is_lazy_array(np.zeros(3))
+    False
+    """
     if isinstance(value, np.memmap):
         return True
     h5py = sys.modules.get("h5py")  # only an imported h5py can have made one
@@ -43,7 +53,13 @@ def _is_container(structure):
 
 
 def leaves(structure, label):
-    """``[(label, array)]`` of a structure of arrays (lists, tuples and dicts are walked)."""
+    """``[(label, array)]`` of a structure of arrays (lists, tuples and dicts are walked).
+
+    Example
+    -------
+    >>> [label for label, _ in leaves({"a": np.zeros(2), "b": [np.zeros(2), np.ones(2)]}, "x")]
+    ["x['a']", "x['b'][0]", "x['b'][1]"]
+    """
     if structure is None:
         return []
     if isinstance(structure, dict):
@@ -82,13 +98,16 @@ class SlicedDataAdapter(DataAdapter):
     x, y, sample_weight : array, or list / tuple / dict of arrays
         At least one of them a memmap or an h5py dataset; any plain arrays among them
         are sliced the same way.
-    batch_size : int
+    batch_size : int, optional
+        See :func:`~layerkit.models.data_adapters.array_data_adapter.resolve_batch_size`.
     shuffle : bool or "batch"
     seed : int, optional
     caller : str
         For messages (``"fit"``...).
     rows : (int, int), optional
         The window of rows to use (``validation_split`` cuts one).
+    steps : int, optional
+        The steps per epoch asked for (they set the batch size when it is not given).
 
     Raises
     ------
@@ -105,10 +124,11 @@ class SlicedDataAdapter(DataAdapter):
     [(2, 2), (2, 2), (1, 2)]
     """
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, seed=None,
-                 caller="fit", rows=None):
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, seed=None,
+                 caller="fit", rows=None, steps=None):
         self.data = tuple(map_structure(s, _sliceable) for s in (x, y, sample_weight))
-        self._batch_size, self.shuffle, self.seed, self.caller = batch_size, shuffle, seed, caller
+        self.shuffle, self.seed, self.caller = shuffle, seed, caller
+        self._requested = (batch_size, steps)
         named = {}
         for name, structure in zip(("x", "y", "sample_weight"), self.data):
             for label, array in leaves(structure, name):
@@ -121,6 +141,7 @@ class SlicedDataAdapter(DataAdapter):
         self.rows = (0, total) if rows is None else rows
         if self.num_samples == 0:
             raise ValueError(f"`x` of {caller}() is empty (0 samples).")
+        self._batch_size = resolve_batch_size(batch_size, self.num_samples, steps)
 
     @property
     def num_samples(self):
@@ -160,12 +181,15 @@ class SlicedDataAdapter(DataAdapter):
     def first_batch(self):
         return self._batch(slice(0, min(self._batch_size, self.num_samples)))
 
-    def split(self, validation_split, validation_batch_size=None):
+    def split(self, validation_split, validation_batch_size=None, validation_steps=None):
         """The last ``validation_split`` share of the rows held out (nothing is read)."""
         start, stop = self.rows
         split_at = start + split_validation_point(self.num_samples, validation_split)
-        kept = SlicedDataAdapter(*self.data, batch_size=self._batch_size, shuffle=self.shuffle,
-                                 seed=self.seed, caller=self.caller, rows=(start, split_at))
-        held_out = SlicedDataAdapter(*self.data, batch_size=validation_batch_size or self._batch_size,
-                                     caller=self.caller, rows=(split_at, stop))
+        batch_size, steps = self._requested
+        kept = SlicedDataAdapter(*self.data, batch_size=batch_size, shuffle=self.shuffle,
+                                 seed=self.seed, caller=self.caller, rows=(start, split_at),
+                                 steps=steps)
+        held_out = SlicedDataAdapter(*self.data, batch_size=validation_batch_size or batch_size,
+                                     caller=self.caller, rows=(split_at, stop),
+                                     steps=validation_steps)
         return kept, held_out

@@ -107,7 +107,7 @@ def test_named_inputs_mixing_memmaps_and_arrays(tmp_path):
     assert _same_weights(lazy, reference)
 
 
-@pytest.mark.parametrize("layout", ["view", "fortran", "copy-on-write", "offset", "h5py"])
+@pytest.mark.parametrize("layout", ["view", "fortran", "copy-on-write", "offset", "removed", "h5py"])
 def test_rows_are_read_in_any_order_from_any_layout(tmp_path, layout):
     full = np.arange(120, dtype=np.float64).reshape(30, 4)
     if layout == "view":
@@ -122,6 +122,9 @@ def test_rows_are_read_in_any_order_from_any_layout(tmp_path, layout):
     elif layout == "offset":
         np.save(tmp_path / "m.npy", full)
         array, expected = np.load(tmp_path / "m.npy", mmap_mode="r"), full
+    elif layout == "removed":  # the mapping outlives its file's name
+        array, expected = _memmap(tmp_path / "m.dat", full), full
+        (tmp_path / "m.dat").unlink()
     else:
         with h5py.File(tmp_path / "m.h5", "w") as handle:
             handle["x"] = full

@@ -11,7 +11,8 @@ shuffled epoch would end up holding the whole file. Its rows are read with
 consecutive rows are read in one call. A memmap whose rows are not contiguous,
 or a copy-on-write one (mode ``"c"``, whose changes live only in memory), is read
 through the mapping, and the pages it mapped are then released (``madvise``) when
-the mapping is shared with the file.
+the mapping is shared with the file; so is one whose file was removed after it was
+mapped.
 """
 
 import mmap
@@ -51,11 +52,18 @@ def _read_exactly(fd, view, position, path):
 
 
 def _read_from_file(layout, rows, out):
-    """Fill ``out`` with rows ``rows`` (increasing) of the array laid out as ``layout``."""
+    """Fill ``out`` with rows ``rows`` (increasing) of the array laid out as ``layout``.
+
+    Returns False, reading nothing, when the file is gone (removed after it was mapped).
+    """
     path, start, stride = layout
     row_bytes = out.itemsize * int(np.prod(out.shape[1:], dtype=np.int64))
     flat = memoryview(out.reshape(-1).view(np.uint8))
-    with open(path, "rb", buffering=0) as handle:
+    try:
+        handle = open(path, "rb", buffering=0)
+    except FileNotFoundError:
+        return False
+    with handle:
         k = 0
         while k < len(rows):
             run = 1
@@ -65,6 +73,17 @@ def _read_from_file(layout, rows, out):
             _read_exactly(handle.fileno(), flat[k * row_bytes:(k + run) * row_bytes],
                           start + int(rows[k]) * stride, path)
             k += run
+    return True
+
+
+def _read_in_place(array, rows, out):
+    """Fill ``out`` with rows ``rows`` (increasing) read through ``array`` itself (h5py needs
+    increasing rows; a memmap's mapped pages are released afterwards)."""
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+        out[...] = array[int(rows[0]):int(rows[-1]) + 1]
+    else:
+        out[...] = array[rows]
+    _release_pages(array)
 
 
 def _release_pages(array):
@@ -95,14 +114,8 @@ def take_rows(array, rows):
     ordered = rows[order]
     block = np.empty((len(rows),) + tuple(array.shape[1:]), dtype=array.dtype)
     layout = file_layout(array)
-    if layout is not None:
-        _read_from_file(layout, ordered, block)
-    else:
-        if len(ordered) and ordered[-1] - ordered[0] == len(ordered) - 1:
-            block[...] = array[int(ordered[0]):int(ordered[-1]) + 1]
-        else:
-            block[...] = array[ordered]
-        _release_pages(array)
+    if layout is None or not _read_from_file(layout, ordered, block):
+        _read_in_place(array, ordered, block)
     if np.all(order[1:] > order[:-1]):
         return block
     result = np.empty_like(block)

@@ -25,8 +25,15 @@ from matplotlib.figure import Figure
 _TWO_CLASSES = ListedColormap(["#d7301f", "#2b8cbe"])
 
 
-def _new_figure(width, height):
-    figure = Figure(figsize=(width, height), layout="constrained")
+def new_figure(width, height, layout="constrained"):
+    """A figure of ``width`` x ``height`` inches drawn by Agg, outside pyplot (no window opens).
+
+    Example
+    -------
+    >>> new_figure(3, 2).get_size_inches().tolist()
+    [3.0, 2.0]
+    """
+    figure = Figure(figsize=(width, height), layout=layout)
     FigureCanvasAgg(figure)  # draw with Agg, whatever pyplot's back end is
     return figure
 
@@ -39,14 +46,44 @@ def _as_history_dict(history):
     return logs
 
 
+def _is_one_history(history):
+    """A History, or a dict of logs (lists of numbers), rather than several histories."""
+    if hasattr(history, "history"):
+        return True
+    return isinstance(history, dict) and not any(
+        hasattr(v, "history") or isinstance(v, dict) for v in history.values())
+
+
+def _labelled_histories(history):
+    """``[(label or None, logs, epochs)]``: one history unlabelled, several with their labels."""
+    if _is_one_history(history):
+        runs = [(None, history)]
+    elif isinstance(history, dict):
+        runs = [(str(label), h) for label, h in history.items()]
+    elif isinstance(history, (list, tuple)) and history:
+        runs = [(f"run {i + 1}", h) for i, h in enumerate(history)]
+    else:
+        raise ValueError("`history` must be a History, a dict of logs, or several of them (a "
+                         f"non-empty list, or a dict of labels to histories). Received: "
+                         f"{type(history).__name__}")
+    if not runs:
+        raise ValueError("`history` holds no history to plot.")
+    return [(label, _as_history_dict(h), getattr(h, "epoch", None)) for label, h in runs]
+
+
 def plot_history(history, metrics=None):
     """Loss and metrics against epochs, training and validation on the same axes.
 
+    Several histories (e.g. one per learning rate) are overlaid: one colour per
+    history, training solid and validation dashed.
+
     Parameters
     ----------
-    history : History or dict
+    history : History or dict, or several of them
         What ``model.fit`` returns, or its ``history`` dict: ``{"loss": [...],
-        "val_loss": [...], "accuracy": [...], ...}``.
+        "val_loss": [...], "accuracy": [...], ...}``; or a dict of labels to such
+        histories (``{"lr=0.01": h1, "lr=0.001": h2}``), or a list of them (labelled
+        ``run 1``, ``run 2``...).
     metrics : list of str, optional
         The quantities to plot, one panel each (their ``val_`` twins join them).
         By default the loss, then every other training metric recorded.
@@ -59,7 +96,7 @@ def plot_history(history, metrics=None):
     Raises
     ------
     ValueError
-        For an empty history, or a metric it did not record (the message lists those it did).
+        For an empty history, or a metric none recorded (the message lists those they did).
 
     Example
     -------
@@ -67,25 +104,31 @@ def plot_history(history, metrics=None):
     >>> fig = plot_history(logs)
     >>> [ax.get_title() for ax in fig.axes], len(fig.axes[1].lines)
     (['loss', 'accuracy'], 2)
+    >>> fig = plot_history({"lr=0.1": {"loss": [0.7, 0.3]}, "lr=0.01": {"loss": [0.7, 0.6]}})
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['lr=0.1', 'lr=0.01']
     """
-    logs = _as_history_dict(history)
-    recorded = [name for name in logs if not name.startswith("val_")]
+    runs = _labelled_histories(history)
+    recorded = list(dict.fromkeys(name for _, logs, _ in runs for name in logs))
     if metrics is None:
-        metrics = sorted(recorded, key=lambda name: name != "loss")
+        metrics = sorted((name for name in recorded if not name.startswith("val_")),
+                         key=lambda name: name != "loss")
     else:
         metrics = [metrics] if isinstance(metrics, str) else list(metrics)
-        unknown = [m for m in metrics if m not in logs and "val_" + m not in logs]
+        unknown = [m for m in metrics if m not in recorded and "val_" + m not in recorded]
         if unknown:
-            raise ValueError(f"The history has no {unknown}. It recorded: {sorted(logs)}.")
-    epochs = getattr(history, "epoch", None)
-    figure = _new_figure(4.5 * len(metrics), 3.5)
+            raise ValueError(f"The history has no {unknown}. It recorded: {sorted(recorded)}.")
+    figure = new_figure(4.5 * len(metrics), 3.5)
     for ax, name in zip(figure.subplots(1, len(metrics), squeeze=False)[0], metrics):
-        for key, label, style in ((name, "training", "-"), ("val_" + name, "validation", "--")):
-            if key in logs:
-                values = np.asarray(logs[key], dtype=float)
-                x = (np.asarray(epochs) + 1) if epochs is not None and len(epochs) == len(
-                    values) else np.arange(1, len(values) + 1)
-                ax.plot(x, values, style, label=label)
+        for run, (label, logs, epochs) in enumerate(runs):
+            colour = f"C{run}" if label is not None else None
+            for key, part, style in ((name, "training", "-"), ("val_" + name, "validation", "--")):
+                if key in logs:
+                    values = np.asarray(logs[key], dtype=float)
+                    x = (np.asarray(epochs) + 1) if epochs is not None and len(epochs) == len(
+                        values) else np.arange(1, len(values) + 1)
+                    text = part if label is None else (label if key == name else f"{label} ({part})")
+                    ax.plot(x, values, style, label=text, color=colour)
         ax.set_title(name)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
@@ -154,7 +197,7 @@ def plot_decision_boundary(model, x, y, resolution=200, margin=0.5, title=None):
     gx, gy = np.meshgrid(np.linspace(low[0], high[0], resolution),
                          np.linspace(low[1], high[1], resolution))
     outputs = np.asarray(_predict_fn(model)(np.c_[gx.ravel(), gy.ravel()]), dtype=float)
-    figure = _new_figure(5.5, 4.5)
+    figure = new_figure(5.5, 4.5)
     ax = figure.subplots()
     if outputs.ndim == 1 or outputs.shape[1] == 1:
         surface = outputs.reshape(gx.shape)
@@ -236,7 +279,7 @@ def plot_images(x, labels=None, predictions=None, class_names=None, ncols=5, tit
     n = len(x)
     ncols = max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
-    figure = _new_figure(2.0 * ncols, 2.2 * nrows)
+    figure = new_figure(2.0 * ncols, 2.2 * nrows)
     axes = figure.subplots(nrows, ncols, squeeze=False).ravel()
     grey = x.ndim == 3
     if not grey and x.dtype != np.uint8:

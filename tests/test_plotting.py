@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from layerkit import Input, Sequential, plotting
 from layerkit.layers import Dense
+from layerkit.optimizers import SGD
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -55,6 +56,41 @@ def test_plot_history_metrics_argument_and_dict_input(history):
         plotting.plot_history(history, metrics=["auc"])
     with pytest.raises(ValueError, match="non-empty"):
         plotting.plot_history({})
+
+
+def test_plot_history_overlays_several_histories_one_colour_each():
+    """The cat tutorial's comparison of learning rates: one curve per run, on the same axes."""
+    runs = {}
+    for rate in (0.1, 0.01):
+        model = Sequential([Input((2,)), Dense(1, activation="sigmoid")])
+        model.compile(optimizer=SGD(learning_rate=rate), loss="binary_crossentropy",
+                      metrics=["accuracy"])
+        x = np.random.default_rng(0).normal(size=(40, 2))
+        runs[f"lr={rate}"] = model.fit(x, (x[:, 0] > 0).astype(float), epochs=4,
+                                       validation_split=0.25, verbose=0)
+    figure = plotting.plot_history(runs)
+    assert [ax.get_title() for ax in figure.axes] == ["loss", "accuracy"]
+    for ax, name in zip(figure.axes, ("loss", "accuracy")):
+        lines = {line.get_label(): line for line in ax.lines}
+        assert sorted(lines) == ["lr=0.01", "lr=0.01 (validation)", "lr=0.1", "lr=0.1 (validation)"]
+        for label, history in runs.items():
+            np.testing.assert_allclose(lines[label].get_ydata(), history.history[name])
+            np.testing.assert_allclose(lines[f"{label} (validation)"].get_ydata(),
+                                       history.history["val_" + name])
+            assert lines[label].get_color() == lines[f"{label} (validation)"].get_color()
+            assert lines[label].get_linestyle() == "-"
+            assert lines[f"{label} (validation)"].get_linestyle() == "--"
+        assert lines["lr=0.1"].get_color() != lines["lr=0.01"].get_color()
+    as_list = plotting.plot_history([runs["lr=0.1"].history, {"loss": [0.9, 0.8, 0.1]}],
+                                    metrics="loss")
+    labels = [line.get_label() for line in as_list.axes[0].lines]
+    assert labels == ["run 1", "run 1 (validation)", "run 2"]
+    np.testing.assert_array_equal(as_list.axes[0].lines[2].get_xdata(), [1, 2, 3])
+    with pytest.raises(ValueError, match="non-empty list"):
+        plotting.plot_history([])
+    with pytest.raises(ValueError, match=r"no \['auc'\]"):
+        plotting.plot_history(runs, metrics=["auc"])
+    assert _no_pyplot_figures()
 
 
 def test_plot_decision_boundary_with_a_model_and_with_a_function(tmp_path):

@@ -33,9 +33,11 @@ def check_optional_int(name, value, caller):
 def check_loop_arguments(caller, batch_size, steps, verbose, stream_is_terminal):
     """``(batch_size, steps, verbose)`` of fit/evaluate/predict, checked and resolved.
 
-    ``batch_size`` defaults to 32; ``verbose="auto"`` is 1 on a terminal, else 2.
+    ``batch_size`` stays None when not given (the data adapter decides: Keras's
+    ``ceil(samples / steps)`` with ``steps``, else 32); ``verbose="auto"`` is 1 on a
+    terminal, else 2.
     """
-    batch_size = check_int("batch_size", 32 if batch_size is None else batch_size, 1, caller)
+    batch_size = check_optional_int("batch_size", batch_size, caller)
     steps = check_optional_int("steps_per_epoch" if caller == "fit" else "steps", steps, caller)
     if verbose == "auto":
         return batch_size, steps, 1 if stream_is_terminal else 2
@@ -56,6 +58,16 @@ def check_split(validation_split):
         raise ValueError("`validation_split` must be in [0, 1). "
                          f"Received: validation_split={validation_split!r}")
     return float(validation_split)
+
+
+def check_shuffle(shuffle, caller):
+    """``shuffle`` as True, False or ``"batch"`` (Keras's values)."""
+    if isinstance(shuffle, (bool, np.bool_)):
+        return bool(shuffle)
+    if shuffle == "batch":
+        return "batch"
+    raise ValueError(f"`shuffle` of {caller}() must be True, False or 'batch'. "
+                     f"Received: shuffle={shuffle!r}")
 
 
 def _is_array_like(value):
@@ -103,7 +115,7 @@ def check_finite(name, original, converted, caller):
         return
     index = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
     if np.isfinite(original[index]):
-        raise ValueError(f"`{name}` of {caller}() holds {original[index]!r} (at index {index}), "
+        raise ValueError(f"`{name}` of {caller}() holds {original[index].item()!r} (at index {index}), "
                          f"too large for the model's dtype {converted.dtype}: it would become "
                          f"{converted[index]}.")
     raise ValueError(f"`{name}` of {caller}() contains NaN or inf (first at index {index}: "
@@ -125,13 +137,18 @@ def check_same_length(arrays, caller):
                          f"{described}.")
 
 
-def split_validation(arrays, validation_split):
-    """The last ``validation_split`` share of each array as validation, as Keras does."""
-    n = len(arrays[0])
+def split_validation_point(n, validation_split):
+    """The row where validation starts: the last ``validation_split`` share is held out, as Keras does."""
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
         raise ValueError(f"validation_split={validation_split} leaves "
                          f"{'no training' if split_at == 0 else 'no validation'} samples out of {n}.")
+    return split_at
+
+
+def split_validation(arrays, validation_split):
+    """The last ``validation_split`` share of each array as validation, as Keras does."""
+    split_at = split_validation_point(len(arrays[0]), validation_split)
     train = [None if a is None else a[:split_at] for a in arrays]
     val = [None if a is None else a[split_at:] for a in arrays]
     return train, val
@@ -169,6 +186,12 @@ def check_inputs(model, x, caller):
 
 def check_sample_weight(sample_weight, n, caller):
     """Per-sample weights of shape (N,) (``(N, 1)`` is accepted as Keras does)."""
+    if isinstance(sample_weight, dict) or (isinstance(sample_weight, (list, tuple)) and any(
+            isinstance(w, np.ndarray) and w.ndim > 0 for w in sample_weight)):
+        raise TypeError(f"`sample_weight` of {caller}() must be one array of per-sample weights, "
+                        "shape (N,), applied to every output (as Keras applies a single array). "
+                        "One array per output (a dict or a list of arrays) is not supported. "
+                        f"Received: a {type(sample_weight).__name__}")
     sample_weight = as_numeric("sample_weight", sample_weight, caller, np.float64)
     if sample_weight.ndim == 2 and sample_weight.shape[1] == 1:
         sample_weight = sample_weight[:, 0]

@@ -1,73 +1,239 @@
-"""``EpochIterator``: the batches of each epoch, as Keras's epoch iterator gives them.
+"""``EpochIterator``: the checked batches of each epoch, whatever the data (Keras's epoch iterator).
 
-It owns what ``fit``, ``evaluate`` and ``predict`` share about going through data:
-the batch size, the shuffled order of an epoch (drawn without touching the user's
-arrays or NumPy's global random state), the last smaller batch (kept, never dropped)
-and a limit on the steps per epoch.
+One iterator serves one call of ``fit``, ``evaluate`` or ``predict``. It picks the
+data adapter (:func:`~layerkit.models.data_adapters.get_data_adapter`: arrays,
+memmaps and h5py datasets, a generator, a PyDataset), counts the steps of each
+epoch, and hands the training loop batches that are all checked the same way: as
+lists ``[xs, ys, sample_weight]`` (``[xs]`` to predict) in the model's dtype,
+refused with the same messages as whole arrays, naming the batch.
 
-The order of an epoch depends only on a seed, the epoch and the optimizer's step
-count, so that a resumed run shuffles exactly as an uninterrupted one.
+- **Steps.** An epoch is ``steps_per_epoch`` batches, or one pass over the data.
+  Data with a known length (arrays, a PyDataset) starts a new pass at each epoch;
+  an iterator goes on where the last epoch stopped. Data that runs out before
+  ``steps_per_epoch`` batches ends the epoch there, with Keras's warning; an
+  iterator that has run out ends training.
+- **Order.** Arrays shuffle as :func:`~layerkit.models.data_adapters.array_data_adapter.epoch_order`
+  says: from a seed, the epoch and the optimizer's step count only, so that a resumed
+  run shuffles exactly as an uninterrupted one.
 """
 
-import math
+import contextlib
+import warnings
 
 import numpy as np
 
+from layerkit.models import data
+from layerkit.models.data_adapters import get_data_adapter, is_data_stream, unpack_x_y_sample_weight
+
+RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or "
+           "generator can generate at least `steps_per_epoch * epochs` batches. You may need to "
+           "use the `.repeat()` function when building your dataset.")
+
 
 class EpochIterator:
-    """The batches of ``arrays`` (lists of arrays with one row per sample, or None).
+    """The checked batches of ``x`` (and ``y``, ``sample_weight``) for ``model``, epoch by epoch.
 
     Parameters
     ----------
-    arrays : list
-        E.g. ``[xs, ys, sample_weight]``: each a list of arrays, an array, or None.
-    batch_size : int
+    model : Model
+    x, y, sample_weight
+        What the call was given (arrays, lists or dicts of arrays, memmaps, h5py
+        datasets, a generator, a PyDataset, or a data adapter).
+    batch_size : int, optional
+        Samples per batch, for arrays (by default ``ceil(samples / steps_per_epoch)``
+        with ``steps_per_epoch``, else 32, as in Keras).
     steps_per_epoch : int, optional
-        Stop an epoch after this many batches.
-    shuffle : bool
+        Batches per epoch.
+    shuffle : bool or "batch"
+    class_weight : dict, optional
+    caller : str
+        ``"fit"``, ``"evaluate"``, ``"predict"`` or ``"fit (validation_data)"``: what
+        the messages name, and whether targets are checked (not to predict).
     seed : int, optional
-        The shuffling seed (with ``shuffle``).
+        The shuffling seed.
 
     Example
     -------
-    >>> it = EpochIterator([np.arange(5)], batch_size=2)
-    >>> [batch[0].tolist() for batch in it.batches()]
-    [[0, 1], [2, 3], [4]]
+    >>> from layerkit import Sequential, layers
+    >>> model = Sequential([layers.Input((1,)), layers.Dense(1)])
+    >>> batches = EpochIterator(model, np.arange(5.0).reshape(5, 1), batch_size=2,
+    ...                         caller="predict")
+    >>> with batches.epoch() as steps:
+    ...     [(step, len(xs[0])) for step, (xs,) in steps]
+    [(0, 2), (1, 2), (2, 1)]
     """
 
-    def __init__(self, arrays, batch_size, steps_per_epoch=None, shuffle=False, seed=None):
-        self.arrays = arrays
-        self.batch_size = batch_size
-        self.num_samples = len(_first_array(arrays))
-        steps = math.ceil(self.num_samples / batch_size)
-        self.steps = steps if steps_per_epoch is None else min(steps, steps_per_epoch)
-        self.shuffle, self.seed = shuffle, seed
+    def __init__(self, model, x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None,
+                 shuffle=False, class_weight=None, caller="fit", seed=None):
+        self.model, self.caller, self.class_weight = model, caller, class_weight
+        self.steps_per_epoch = steps_per_epoch
+        self.data_adapter = get_data_adapter(x, y, sample_weight, batch_size, steps_per_epoch,
+                                             shuffle, class_weight, seed, caller, self._check)
+        self._pass = None
+        self._warned = False  # the iterator's end was announced
 
-    def order(self, epoch, iterations):
-        """The sample order of an epoch: a permutation, or None (in order)."""
-        if not self.shuffle:
-            return None
-        rng = np.random.default_rng([self.seed, epoch, iterations])
-        return rng.permutation(self.num_samples)
+    # -------------------------------------------------------------- sizes
+    @property
+    def num_batches(self):
+        """The steps of an epoch, or None when the data's length is unknown."""
+        known = self.data_adapter.num_batches
+        if known is None or self.steps_per_epoch is None:
+            return self.steps_per_epoch if known is None else known
+        return min(known, self.steps_per_epoch)
 
-    def batches(self, epoch=0, iterations=0):
-        """Yield each batch: the same structure as ``arrays``, each array cut to the batch."""
-        order = self.order(epoch, iterations)
-        for step in range(self.steps):
-            start = step * self.batch_size
-            stop = min(start + self.batch_size, self.num_samples)
-            index = slice(start, stop) if order is None else order[start:stop]
-            yield [_take(item, index) for item in self.arrays]
+    @property
+    def num_samples(self):
+        """The samples of an epoch, or None when unknown."""
+        samples, size = self.data_adapter.num_samples, self.data_adapter.batch_size
+        if samples is None or self.steps_per_epoch is None:
+            return samples
+        return min(samples, self.steps_per_epoch * size)
+
+    def ran_out(self):
+        """Whether the data is an iterator with nothing left (Keras's warning, once, if so)."""
+        if not self.data_adapter.one_shot or self.data_adapter.has_more():
+            return False
+        if not self._warned:
+            warnings.warn(RAN_OUT, stacklevel=3)
+            self._warned = True
+        return True
+
+    # -------------------------------------------------------------- checks
+    def _check(self, x, y, sample_weight):
+        if self.caller == "predict":
+            xs = data.check_inputs(self.model, x, "predict")
+            self.model.check_input(xs, "predict")
+            return [xs]
+        return list(data.check_data(self.model, x, y, sample_weight, self.caller,
+                                    self.class_weight))
+
+    def _checked(self, batch, source, label):
+        """A batch as checked lists, or the checks' error prefixed with the batch's name."""
+        if self.data_adapter.checked:
+            return batch
+        try:
+            return self._check(*unpack_x_y_sample_weight(batch))
+        except (TypeError, ValueError) as error:
+            where = f"{label} ({source})" if source else label
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            raise kind(f"{where}: {error}") from None
+
+    def first_batch(self):
+        """The first batch, checked, without using it up (to build the model, to check early).
+
+        Raises
+        ------
+        ValueError
+            If the data has nothing left, or the batch is refused by the checks.
+        """
+        if not self.data_adapter.has_more():
+            raise ValueError(f"The data given to {self.caller}() has no batch left: an iterator "
+                             "can be read only once.")
+        batch, source = self.data_adapter.first_batch()
+        return self._checked(batch, source, "The first batch")
+
+    # -------------------------------------------------------------- epochs
+    @contextlib.contextmanager
+    def epoch(self, epoch=0, iterations=0):
+        """Context for one epoch: gives an iterator over ``(step, batch)``.
+
+        The adapter's ``on_epoch_begin`` runs on entry and ``on_epoch_end`` on a normal
+        exit (a ``break`` included); reading threads are stopped on any exit.
+        ``iterations`` (the optimizer's step count at the epoch's start) seeds the
+        shuffled order with ``epoch``.
+        """
+        self.data_adapter.on_epoch_begin()
+        try:
+            yield self._steps(epoch, iterations)
+        finally:
+            self.data_adapter.stop()
+        self.data_adapter.on_epoch_end()
+
+    def _steps(self, epoch, iterations):
+        adapter = self.data_adapter
+        if self._pass is None or not adapter.one_shot:
+            self._pass = adapter.get_numpy_iterator(epoch, iterations)
+        limit = self.steps_per_epoch or adapter.num_batches
+        step = 0
+        while limit is None or step < limit:
+            item = next(self._pass, None)
+            if item is None:
+                warnings.warn(RAN_OUT, stacklevel=2)
+                self._warned = True
+                return
+            batch, source = item
+            label = f"Batch {step} of epoch {epoch}" if self.caller == "fit" else f"Batch {step}"
+            if self.caller == "fit (validation_data)":
+                label = f"Validation batch {step}"
+            yield step, self._checked(batch, source, label)
+            step += 1
 
 
-def _take(item, index):
-    if item is None:
-        return None
-    if isinstance(item, list):
-        return [None if a is None else a[index] for a in item]
-    return item[index]
+def validation_iterators(model, train, validation_data, validation_split, batch_size, steps):
+    """``(training batches, validation batches or None)`` for ``fit``.
+
+    ``validation_data`` is ``(x_val, y_val[, sample_weight_val])`` or data that makes
+    its own batches (a generator, a PyDataset); else ``validation_split`` holds out
+    the last share of ``train``'s arrays (memmaps and h5py datasets included, without
+    reading them), as Keras does.
+
+    Raises
+    ------
+    ValueError
+        For malformed ``validation_data``, or a split of data that is not arrays.
+    """
+    if validation_data is not None:
+        if is_data_stream(validation_data):
+            validation_data = (validation_data, None)
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("`validation_data` must be (x_val, y_val) or (x_val, y_val, "
+                             "sample_weight_val), a generator or a PyDataset.")
+        x_val, y_val, *weights_val = validation_data
+        return train, EpochIterator(model, x_val, y_val, weights_val[0] if weights_val else None,
+                                    batch_size, steps, caller="fit (validation_data)")
+    if not validation_split:
+        return train, None
+    kept, held_out = train.data_adapter.split(validation_split, batch_size, steps)
+    return (EpochIterator(model, kept, steps_per_epoch=train.steps_per_epoch,
+                          class_weight=train.class_weight),
+            EpochIterator(model, held_out, steps_per_epoch=steps, class_weight=train.class_weight,
+                          caller="fit (validation_data)"))
 
 
-def _first_array(arrays):
-    first = arrays[0]
-    return first[0] if isinstance(first, list) else first
+class BatchOutputs:
+    """The outputs of ``predict``, batch after batch, joined into one array per output.
+
+    Parameters
+    ----------
+    num_samples : int, optional
+        When known, the arrays are allocated once and filled; else the batches are
+        kept (copied) and joined at the end.
+
+    Example
+    -------
+    >>> outputs = BatchOutputs(3)
+    >>> outputs.add([np.zeros((2, 1))]); outputs.add([np.ones((1, 1))])
+    >>> outputs.result()[0].ravel().tolist()
+    [0.0, 0.0, 1.0]
+    """
+
+    def __init__(self, num_samples=None):
+        self.num_samples, self.filled, self.arrays = num_samples, 0, None
+
+    def add(self, batch):
+        """Append one batch's outputs (a list, one array per output)."""
+        if self.arrays is None:
+            self.arrays = ([np.empty((self.num_samples,) + b.shape[1:], dtype=b.dtype) for b in batch]
+                           if self.num_samples is not None else [[] for _ in batch])
+        for out, b in zip(self.arrays, batch):
+            if self.num_samples is None:
+                out.append(np.array(b, copy=True))
+            else:
+                out[self.filled:self.filled + len(b)] = b
+        self.filled += len(batch[0])
+
+    def result(self):
+        """One array per output."""
+        if self.num_samples is not None:
+            return [a[:self.filled] for a in self.arrays]
+        return [np.concatenate(parts) for parts in self.arrays]

@@ -16,7 +16,7 @@ from layerkit import backend, optimizers
 from layerkit.callbacks import CallbackList, History
 from layerkit.interrupts import interrupt_handler
 from layerkit.models import compile_utils, data
-from layerkit.models.epoch_iterator import EpochIterator
+from layerkit.models.epoch_iterator import BatchOutputs, EpochIterator, validation_iterators
 from layerkit.models.steps import Steps, _flatten
 
 
@@ -160,12 +160,18 @@ class Trainer(Steps):
 
         Parameters
         ----------
-        x : array-like, shape (N, ...), or a list / dict of them (one per input)
+        x : array-like, shape (N, ...), or a list / dict of them (one per input); or data that
+            makes its own batches
+            Arrays in memory; ``np.memmap`` or ``h5py.Dataset`` arrays (read batch by
+            batch, never whole); a generator or iterator yielding ``(x, y)`` or ``(x, y,
+            sample_weight)``; or a :class:`~layerkit.utils.PyDataset`.
         y : array-like, shape (N, ...), or a list / dict of them (one per output)
             Targets matching the output: (N, units), or (N,) for one unit or
-            integer labels.
+            integer labels. Not given with a generator or a PyDataset.
         batch_size : int, optional
-            Samples per step, 32 by default; the last batch may be smaller.
+            Samples per step, 32 by default (with ``steps_per_epoch``, enough for the
+            epoch to cover the data, as Keras does); the last batch may be smaller.
+            Ignored for data that makes its own batches.
         epochs : int
             The index of the epoch to stop before: training runs epochs
             ``initial_epoch`` to ``epochs - 1`` (so ``epochs`` epochs from 0).
@@ -175,17 +181,21 @@ class Trainer(Steps):
         callbacks : Callback or list of Callback, optional
         validation_split : float
             In [0, 1): the last share of (x, y) is held out for validation.
-        validation_data : tuple, optional
-            ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``.
-        shuffle : bool
-            Shuffle the samples at each epoch (the user's arrays are not touched).
+        validation_data : tuple, generator or PyDataset, optional
+            ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)`` (arrays in memory
+            or read batch by batch), or data that makes its own batches.
+        shuffle : bool or "batch"
+            Shuffle the samples at each epoch (the user's arrays are not touched);
+            ``"batch"`` shuffles inside each batch only. A PyDataset's batches are
+            shuffled as wholes; a generator is read as it comes (with a warning).
         class_weight : dict, optional
             ``{class index: weight}`` (finite, non-negative), turned into per-sample weights.
         sample_weight : array-like, shape (N,) or (N, 1), optional
         initial_epoch : int
             The epoch to start from (to resume training).
         steps_per_epoch : int, optional
-            Limit on the batches per epoch.
+            Batches per epoch (by default one pass over the data). A generator goes on
+            from one epoch to the next and ends training when it runs out.
         validation_steps : int, optional
             Limit on the validation batches.
         validation_batch_size : int, optional
@@ -203,7 +213,8 @@ class Trainer(Steps):
         RuntimeError
             Before ``compile()``.
         ValueError, TypeError
-            For bad data or arguments, before anything changes.
+            For bad data or arguments, before anything changes; for data read batch by
+            batch, at the first bad batch (named in the message), before its step.
 
         Example
         -------
@@ -224,17 +235,19 @@ class Trainer(Steps):
         validation_batch_size = data.check_optional_int("validation_batch_size",
                                                         validation_batch_size, "fit")
         validation_split = data.check_split(validation_split)
-        xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "fit", class_weight)
-        train, validation = self._validation_arrays([xs, ys, sample_weight], validation_data,
-                                                    validation_split)
-        batches = EpochIterator(train, batch_size, steps_per_epoch, shuffle, self.shuffle_seed)
+        shuffle = data.check_shuffle(shuffle, "fit")
+        batches = EpochIterator(self, x, y, sample_weight, batch_size, steps_per_epoch, shuffle,
+                                class_weight, "fit", self.shuffle_seed)
+        batches, validation = validation_iterators(
+            self, batches, validation_data, validation_split, validation_batch_size or batch_size,
+            validation_steps)
+        first = batches.first_batch()  # checked before anything changes; builds the model
         if validation is not None:
-            validation = EpochIterator(validation, validation_batch_size or batch_size,
-                                       validation_steps)
+            validation.first_batch()
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
-                                 model=self, verbose=verbose, epochs=epochs, steps=batches.steps,
-                                 do_validation=validation is not None)
-        self._prepare_training(train[0])
+                                 model=self, verbose=verbose, epochs=epochs,
+                                 steps=batches.num_batches, do_validation=validation is not None)
+        self._prepare_training(first[0])
         batch_logs = callbacks.wants_batch_logs("on_train_batch_end")
         self.stop_training = False
         epoch_logs = {}
@@ -243,16 +256,21 @@ class Trainer(Steps):
             callbacks.on_train_begin()
             resumed = callbacks.resume_epoch()  # e.g. BackupAndRestore after a crash
             for epoch in range(initial_epoch if resumed is None else resumed, epochs):
+                if batches.ran_out():  # an iterator with nothing left to train on
+                    break
                 self.reset_metrics()
                 callbacks.on_epoch_begin(epoch)
-                for step, (xb, yb, wb) in enumerate(batches.batches(epoch, self.optimizer.iterations)):
-                    callbacks.on_train_batch_begin(step)
-                    self.train_step(xb, yb, wb)
-                    callbacks.on_train_batch_end(step, self.get_metrics_result() if batch_logs else None)
-                    if self.stop_training:
-                        break
+                with batches.epoch(epoch, self.optimizer.iterations) as steps:
+                    for step, (xb, yb, wb) in steps:
+                        callbacks.on_train_batch_begin(step)
+                        self.train_step(xb, yb, wb)
+                        callbacks.on_train_batch_end(step, self.get_metrics_result() if batch_logs
+                                                     else None)
+                        if self.stop_training:
+                            break
                 epoch_logs = self.get_metrics_result()
-                if validation is not None and (epoch + 1) % validation_freq == 0:
+                if validation is not None and not validation.ran_out() and (
+                        (epoch + 1) % validation_freq == 0):
                     val_logs = self._evaluate_batches(validation, callbacks)
                     epoch_logs.update({"val_" + name: value for name, value in val_logs.items()})
                 callbacks.on_epoch_end(epoch, epoch_logs)
@@ -264,32 +282,16 @@ class Trainer(Steps):
         self.history = next(c for c in callbacks.callbacks if isinstance(c, History))
         return self.history
 
-    def _validation_arrays(self, train, validation_data, validation_split):
-        """``(training arrays, validation arrays or None)`` from ``validation_data`` or the split."""
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("`validation_data` must be (x_val, y_val) or "
-                                 "(x_val, y_val, sample_weight_val).")
-            x_val, y_val, *weights_val = validation_data
-            return train, list(data.check_data(self, x_val, y_val,
-                                               weights_val[0] if weights_val else None,
-                                               "fit (validation_data)"))
-        if not validation_split:
-            return train, None
-        xs, ys, sample_weight = train
-        kept, held_out = data.split_validation([*xs, *ys, sample_weight], validation_split)
-        split = lambda arrays: [arrays[:len(xs)], arrays[len(xs):-1], arrays[-1]]  # noqa: E731
-        return split(kept), split(held_out)
-
     # ------------------------------------------------------------------ evaluate
     def _evaluate_batches(self, batches, callbacks):
         self.reset_metrics()
         callbacks.on_test_begin()
         batch_logs = callbacks.wants_batch_logs("on_test_batch_end")
-        for step, (xb, yb, wb) in enumerate(batches.batches()):
-            callbacks.on_test_batch_begin(step)
-            self.test_step(xb, yb, wb)
-            callbacks.on_test_batch_end(step, self.get_metrics_result() if batch_logs else None)
+        with batches.epoch() as steps:
+            for step, (xb, yb, wb) in steps:
+                callbacks.on_test_batch_begin(step)
+                self.test_step(xb, yb, wb)
+                callbacks.on_test_batch_end(step, self.get_metrics_result() if batch_logs else None)
         logs = self.get_metrics_result()
         callbacks.on_test_end(logs)
         return logs
@@ -300,13 +302,14 @@ class Trainer(Steps):
 
         Parameters
         ----------
-        x, y : array-like, or lists / dicts of them
+        x, y : array-like, or lists / dicts of them; or data that makes its own batches
+            As for :meth:`fit` (a generator, a PyDataset, memmaps and h5py datasets).
         batch_size : int, optional
-            32 by default.
+            32 by default (with ``steps``, enough for the steps to cover the data).
         verbose : {"auto", 0, 1, 2}
         sample_weight : array-like, shape (N,) or (N, 1), optional
         steps : int, optional
-            Limit on the batches.
+            Limit on the batches (by default until the data runs out).
         callbacks : Callback or list of Callback, optional
         return_dict : bool
             Return ``{"loss": ..., metric: ...}``.
@@ -326,11 +329,10 @@ class Trainer(Steps):
         self._require_compiled("evaluate")
         batch_size, steps, verbose = data.check_loop_arguments("evaluate", batch_size, steps,
                                                                verbose, sys.stdout.isatty())
-        xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "evaluate")
-        self._prepare_evaluation(xs)
-        batches = EpochIterator([xs, ys, sample_weight], batch_size, steps)
+        batches = EpochIterator(self, x, y, sample_weight, batch_size, steps, caller="evaluate")
+        self._prepare_evaluation(batches.first_batch()[0])
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1, steps=batches.steps)
+                                 verbose=verbose, epochs=1, steps=batches.num_batches)
         return _flatten(self._evaluate_batches(batches, callbacks), return_dict)
 
     # ------------------------------------------------------------------ predict
@@ -339,12 +341,15 @@ class Trainer(Steps):
 
         Parameters
         ----------
-        x : array-like, shape (N, ...), or a list / dict of them (one per input)
+        x : array-like, shape (N, ...), or a list / dict of them (one per input); or data
+            that makes its own batches
+            As for :meth:`fit`; a generator or PyDataset yields ``x`` or ``(x,)`` (any
+            targets it also yields are ignored).
         batch_size : int, optional
-            32 by default.
+            32 by default (with ``steps``, enough for the steps to cover the data).
         verbose : {"auto", 0, 1, 2}
         steps : int, optional
-            Limit on the batches.
+            Limit on the batches (by default until the data runs out).
         callbacks : Callback or list of Callback, optional
 
         Returns
@@ -359,26 +364,22 @@ class Trainer(Steps):
         """
         batch_size, steps, verbose = data.check_loop_arguments("predict", batch_size, steps,
                                                                verbose, sys.stdout.isatty())
-        xs = data.check_inputs(self, x, "predict")
-        self.check_input(xs, "predict")
+        batches = EpochIterator(self, x, batch_size=batch_size, steps_per_epoch=steps,
+                                caller="predict")
+        xs = batches.first_batch()[0]
         if not self.built:
             self.build_for((None,) + xs[0].shape[1:])
-        batches = EpochIterator([xs], batch_size, steps)
-        n = min(batches.num_samples, batches.steps * batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1, steps=batches.steps)
-        outputs = None
+                                 verbose=verbose, epochs=1, steps=batches.num_batches)
+        outputs = BatchOutputs(batches.num_samples)
         callbacks.on_predict_begin()
-        for step, (xb,) in enumerate(batches.batches()):
-            callbacks.on_predict_batch_begin(step)
-            batch = self.predict_step(xb)
-            if outputs is None:
-                outputs = [np.empty((n,) + b.shape[1:], dtype=b.dtype) for b in batch]
-            for out, b in zip(outputs, batch):
-                out[step * batch_size:step * batch_size + len(b)] = b
-            callbacks.on_predict_batch_end(step, None)
+        with batches.epoch() as steps:
+            for step, (xb,) in steps:
+                callbacks.on_predict_batch_begin(step)
+                outputs.add(self.predict_step(xb))
+                callbacks.on_predict_batch_end(step, None)
         callbacks.on_predict_end()
-        return self._output_structure(outputs)
+        return self._output_structure(outputs.result())
 
     def _output_structure(self, outputs):
         """One array for one output, else a list (a dict when the outputs were a dict)."""

@@ -1,0 +1,157 @@
+"""``ArrayDataAdapter``: arrays in memory, checked once, cut into batches.
+
+The arrays are checked and converted to the model's dtype once, before anything
+changes (:func:`layerkit.models.data.check_data`); each epoch then reads them in
+order or in a shuffled order, without touching the user's arrays or NumPy's
+global random state. The last, smaller batch is kept.
+
+The order of an epoch depends only on a seed, the epoch and the optimizer's step
+count (:func:`epoch_order`), so that a resumed run shuffles exactly as an
+uninterrupted one.
+"""
+
+import math
+
+import numpy as np
+
+from layerkit.models.data import split_validation
+from layerkit.models.data_adapters.data_adapter import DataAdapter
+
+
+def epoch_order(num_samples, batch_size, shuffle, seed, epoch, iterations):
+    """The sample order of an epoch: None (in order) or a permutation of ``range(num_samples)``.
+
+    ``shuffle=True`` permutes all samples; ``shuffle="batch"`` keeps the batches in
+    order and permutes the samples inside each (Keras's option for data that is
+    read faster in order, such as HDF5).
+
+    Example
+    -------
+    >>> order = epoch_order(5, 2, "batch", seed=0, epoch=0, iterations=0)
+    >>> sorted(order[:2].tolist()), sorted(order[2:4].tolist()), order[4]
+    ([0, 1], [2, 3], np.int64(4))
+    """
+    if not shuffle:
+        return None
+    rng = np.random.default_rng([seed, epoch, iterations])
+    if shuffle != "batch":
+        return rng.permutation(num_samples)
+    order = np.arange(num_samples)
+    for start in range(0, num_samples, batch_size):
+        stop = min(start + batch_size, num_samples)
+        order[start:stop] = start + rng.permutation(stop - start)
+    return order
+
+
+def resolve_batch_size(batch_size, num_samples, steps):
+    """``batch_size``, or Keras's default: ``ceil(num_samples / steps)`` when ``steps`` is given, else 32.
+
+    Example
+    -------
+    >>> resolve_batch_size(None, 100, 3), resolve_batch_size(None, 100, None), resolve_batch_size(8, 100, 3)
+    (34, 32, 8)
+    """
+    if batch_size:
+        return batch_size
+    return math.ceil(num_samples / steps) if steps else 32
+
+
+def batch_indices(num_samples, batch_size, order):
+    """Each batch's indices (slices in order, index arrays when shuffled).
+
+    Example
+    -------
+    >>> list(batch_indices(5, 2, None))
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+    """
+    for start in range(0, num_samples, batch_size):
+        stop = min(start + batch_size, num_samples)
+        yield slice(start, stop) if order is None else order[start:stop]
+
+
+def _take(item, index):
+    if item is None:
+        return None
+    if isinstance(item, list):
+        return [None if a is None else a[index] for a in item]
+    return item[index]
+
+
+def _first_array(arrays):
+    first = arrays[0]
+    return first[0] if isinstance(first, list) else first
+
+
+class ArrayDataAdapter(DataAdapter):
+    """The batches of checked arrays: ``[xs, ys, sample_weight]`` (or ``[xs]`` to predict).
+
+    Parameters
+    ----------
+    arrays : list
+        Each item a list of arrays (one per input or output), an array, or None;
+        all with the same number of rows.
+    batch_size : int, optional
+        See :func:`resolve_batch_size`.
+    shuffle : bool or "batch"
+    seed : int, optional
+        The shuffling seed (with ``shuffle``).
+    steps : int, optional
+        The steps per epoch asked for (they set the batch size when it is not given).
+
+    Example
+    -------
+    >>> adapter = ArrayDataAdapter([[np.arange(5)]], batch_size=2)
+    >>> [batch[0][0].tolist() for batch, _ in adapter.get_numpy_iterator()]
+    [[0, 1], [2, 3], [4]]
+    """
+
+    checked = True
+
+    def __init__(self, arrays, batch_size=None, shuffle=False, seed=None, steps=None):
+        self.arrays = arrays
+        self._num_samples = len(_first_array(arrays))
+        self._batch_size = resolve_batch_size(batch_size, self._num_samples, steps)
+        self.shuffle, self.seed = shuffle, seed
+        self._requested = (batch_size, steps)
+
+    @property
+    def num_batches(self):
+        return math.ceil(self._num_samples / self._batch_size)
+
+    @property
+    def batch_size(self):
+        return self._batch_size
+
+    @property
+    def num_samples(self):
+        return self._num_samples
+
+    @property
+    def kind(self):
+        return "arrays"
+
+    def get_numpy_iterator(self, epoch=0, iterations=0):
+        order = epoch_order(self._num_samples, self._batch_size, self.shuffle, self.seed, epoch,
+                            iterations)
+        for index in batch_indices(self._num_samples, self._batch_size, order):
+            yield [_take(item, index) for item in self.arrays], None
+
+    def first_batch(self):
+        return next(self.get_numpy_iterator())
+
+    def split(self, validation_split, validation_batch_size=None, validation_steps=None):
+        """The last ``validation_split`` share of the rows held out, as Keras does.
+
+        Batch sizes are resolved again for each part (from the steps when not given).
+        """
+        flat = [a for item in self.arrays[:-1] for a in item] + [self.arrays[-1]]
+        kept, held_out = split_validation(flat, validation_split)
+
+        def rebuild(arrays):
+            cut = len(self.arrays[0])
+            return [arrays[:cut], arrays[cut:-1], arrays[-1]]
+
+        batch_size, steps = self._requested
+        return (ArrayDataAdapter(rebuild(kept), batch_size, self.shuffle, self.seed, steps),
+                ArrayDataAdapter(rebuild(held_out), validation_batch_size or batch_size,
+                                 steps=validation_steps))

@@ -29,6 +29,16 @@ class FunctionLayer(Layer):
     """Base: ``A = f(Z)`` for an activation function ``f`` with bound arguments.
 
     After a forward pass the layer holds ``Z`` (its input) and ``A`` (its output).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> class Tanh(FunctionLayer):
+    ...     def __init__(self, **kwargs):
+    ...         super().__init__(**kwargs)
+    ...         self.use(activations.tanh)
+    >>> Tanh()(np.array([[0.0]]))
+    array([[0.]], dtype=float32)
     """
 
     cache_names = ("Z", "A")

@@ -20,6 +20,11 @@ def encoded_shape(input_shape, output_mode, depth, layer):
     ------
     ValueError
         For ``multi_hot``/``count`` inputs that are not of rank 2.
+
+    Example
+    -------
+    >>> encoded_shape((None, 1), "one_hot", 5, None), encoded_shape((None, 3), "count", 5, None)
+    ((None, 5), (None, 5))
     """
     input_shape = tuple(input_shape)
     if output_mode == "one_hot":

@@ -4,7 +4,18 @@ from layerkit.layers.random_layer import RandomLayer, check_rate
 
 
 def check_noise_shape(noise_shape):
-    """Keras's checks of ``noise_shape``: None, or a sequence of positive integers and None."""
+    """``noise_shape`` as a tuple (or None), checked as Keras does: positive integers and None.
+
+    Raises
+    ------
+    ValueError
+        For a string, a non-iterable, or an entry that is not a positive integer or None.
+
+    Example
+    -------
+    >>> check_noise_shape([None, 1, 3])
+    (None, 1, 3)
+    """
     if noise_shape is None:
         return None
     if isinstance(noise_shape, str):

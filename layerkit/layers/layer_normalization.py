@@ -10,7 +10,13 @@ from layerkit.layers.layer import Layer
 
 
 def standardize_axes(axis, owner):
-    """``axis`` (an int, or a list or tuple of ints) as a list, or Keras's TypeError naming ``owner``."""
+    """``axis`` (an int, or a list or tuple of ints) as a list, or Keras's TypeError naming ``owner``.
+
+    Example
+    -------
+    >>> standardize_axes(-1, "LayerNormalization"), standardize_axes((1, 2), "LayerNormalization")
+    ([-1], [1, 2])
+    """
     axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
     if not axes or any(isinstance(a, bool) or not isinstance(a, numbers.Integral) for a in axes):
         raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis' of "
@@ -19,7 +25,19 @@ def standardize_axes(axis, owner):
 
 
 def resolve_axes(axes, input_shape, given):
-    """``axes`` as sorted non-negative indices into ``input_shape``, or Keras's ValueError."""
+    """``axes`` as sorted non-negative indices into ``input_shape``, or Keras's ValueError.
+
+    Raises
+    ------
+    ValueError
+        For an axis outside the input's rank, or the batch axis 0 (normalising across
+        samples would make a sample's output depend on the rest of its batch).
+
+    Example
+    -------
+    >>> resolve_axes([-1, 1], (None, 2, 3), [-1, 1])
+    [1, 2]
+    """
     rank = len(input_shape)
     for axis in axes:
         if axis >= rank or axis < -rank:

@@ -184,6 +184,13 @@ class Extremum(Merge):
     Backward: ``dA`` goes to the input holding the extremum; where several hold it
     (a tie) they share ``dA`` equally, the average of the one-sided derivatives
     (what central differences measure).
+
+    Example
+    -------
+    >>> layer = Maximum()
+    >>> _ = layer([np.array([[1.0, 2.0]]), np.array([[3.0, 2.0]])])
+    >>> layer.backward(np.ones((1, 2)))
+    [array([[0. , 0.5]]), array([[1. , 0.5]])]
     """
 
     cache_names = ("shares",)

@@ -52,6 +52,15 @@ class RandomLayer(Layer):
     ------
     ValueError
         For a seed that is not a non-negative integer.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> class Jitter(RandomLayer):
+    ...     def forward(self, x, training=False):
+    ...         return x + self.draw(x.shape, lambda gen, shape: gen.normal(size=shape)) if training else x
+    >>> bool((Jitter(seed=0)(np.zeros((1, 2)), training=True) != 0).all())
+    True
     """
 
     def __init__(self, seed=None, **kwargs):

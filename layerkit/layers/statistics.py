@@ -86,6 +86,13 @@ def merged_moments(batches, first, reduce_axes, expected_shape, caller):
     ------
     ValueError
         If a batch's rank or kept sizes differ from ``expected_shape``.
+
+    Example
+    -------
+    >>> mean, variance = merged_moments(iter([np.array([[3.0]])]), np.array([[1.0], [2.0]]),
+    ...                                 (0,), (None, 1), "adapt()")
+    >>> mean, variance.round(4)
+    (array([2.]), array([0.6667]))
     """
     mean = variance = None
     total = 0

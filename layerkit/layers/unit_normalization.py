@@ -22,7 +22,16 @@ def l2_normalize(x, axes, epsilon):
 
 
 def l2_normalize_backward(grad_output, y, inv_norm, floored, axes):
-    """``dX = (dY - Y·Σ(dY·Y)) / ‖X‖``, or ``dY / ε`` where the norm is at the floor ε."""
+    """``dX = (dY - Y·Σ(dY·Y)) / ‖X‖``, or ``dY / ε`` where the norm is at the floor ε.
+
+    The arguments after ``grad_output`` are what :func:`l2_normalize` returned.
+
+    Example
+    -------
+    >>> y, inv_norm, floored = l2_normalize(np.array([[3.0, 4.0]]), (1,), 1e-12)
+    >>> l2_normalize_backward(np.array([[0.6, 0.8]]), y, inv_norm, floored, (1,))  # along Y: 0
+    array([[0., 0.]])
+    """
     projected = grad_output - y * (grad_output * y).sum(axis=axes, keepdims=True)
     return np.where(floored, grad_output, projected) * inv_norm
 

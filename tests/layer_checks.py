@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 
 from layerkit import Model, Sequential, layers
 from layerkit.layers import Add, Dense, Flatten, Input, Layer, hold_noise
@@ -229,3 +230,21 @@ def check_large_inputs(case, rng):
         assert np.isfinite(y).all()
         dx = layer.backward(np.ones_like(y))
         assert np.isfinite(dx).all() and all(np.isfinite(g).all() for g in layer.grads.values())
+
+
+def report_worst(title, worst):
+    """A module fixture that prints the worst relative error of each check at the module's end."""
+
+    @pytest.fixture(scope="module", autouse=True)
+    def fixture(request):
+        yield
+        lines = [f"{title}: worst relative errors measured (bound {BOUND:.0e})"]
+        lines += [f"  {label:<44}{err:.3e}" for label, err in worst.items()]
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        if capture is None:  # pragma: no cover
+            print("\n".join(lines))
+            return
+        with capture.global_and_fixture_disabled():
+            print("\n" + "\n".join(lines))
+
+    return fixture

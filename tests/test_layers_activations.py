@@ -10,14 +10,14 @@ from layer_checks import (
     check_shared_in_graph,
     check_summary_row,
     check_weights_file_round_trip,
+    report_worst,
 )
-from parity import report_worst_errors
 
 from layerkit import Sequential, losses
 from layerkit.layers import ELU, Dense, Input, LeakyReLU, PReLU, ReLU, Softmax
 
 WORST = {}
-_report = report_worst_errors("activation layers vs finite differences", WORST)
+_report = report_worst("activation layers vs finite differences", WORST)
 
 CASES = {
     "relu": LayerCase(lambda: ReLU(), (4,)),

@@ -14,8 +14,8 @@ from layer_checks import (
     check_shared_in_graph,
     check_summary_row,
     check_weights_file_round_trip,
+    report_worst,
 )
-from parity import report_worst_errors
 
 from layerkit import Model, Sequential, initializers
 from layerkit.layers import (
@@ -29,7 +29,7 @@ from layerkit.layers import (
 )
 
 WORST = {}
-_report = report_worst_errors("categorical layers vs finite differences", WORST)
+_report = report_worst("categorical layers vs finite differences", WORST)
 
 CASES = {
     "embedding": LayerCase(lambda: Embedding(6, 3), (4,), integers=6),

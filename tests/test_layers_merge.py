@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from parity import report_worst_errors
+from layer_checks import report_worst
 
 from layerkit import Model, layers
 from layerkit.layers import (
@@ -29,7 +29,7 @@ from layerkit.layers import (
 from layerkit.utils import check_gradients
 
 WORST = {}
-_report = report_worst_errors("merge layers vs finite differences", WORST)
+_report = report_worst("merge layers vs finite differences", WORST)
 
 
 def _branches(merge, width=3, shapes=None):

@@ -13,8 +13,8 @@ from layer_checks import (
     check_shared_in_graph,
     check_summary_row,
     check_weights_file_round_trip,
+    report_worst,
 )
-from parity import report_worst_errors
 
 from layerkit import Model, Sequential, backend
 from layerkit.layers import (
@@ -35,7 +35,7 @@ def _adapted(**kwargs):
 
 
 WORST = {}
-_report = report_worst_errors("normalisation layers vs finite differences", WORST)
+_report = report_worst("normalisation layers vs finite differences", WORST)
 
 CASES = {
     "batch_norm": LayerCase(lambda: BatchNormalization(), (4,)),

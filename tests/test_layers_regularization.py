@@ -18,8 +18,8 @@ from layer_checks import (
     check_shared_in_graph,
     check_summary_row,
     check_weights_file_round_trip,
+    report_worst,
 )
-from parity import report_worst_errors
 
 from layerkit import Sequential, backend
 from layerkit.layers import (
@@ -36,7 +36,7 @@ from layerkit.layers import (
 from layerkit.utils import check_gradients
 
 WORST = {}
-_report = report_worst_errors("regularisation layers vs finite differences", WORST)
+_report = report_worst("regularisation layers vs finite differences", WORST)
 
 CASES = {
     "dropout": LayerCase(lambda: Dropout(0.4), (4,)),

@@ -10,14 +10,14 @@ from layer_checks import (
     check_shared_in_graph,
     check_summary_row,
     check_weights_file_round_trip,
+    report_worst,
 )
-from parity import report_worst_errors
 
 from layerkit import Model, Sequential
 from layerkit.layers import Dense, Identity, Input, Permute, RepeatVector, Reshape
 
 WORST = {}
-_report = report_worst_errors("shape layers vs finite differences", WORST)
+_report = report_worst("shape layers vs finite differences", WORST)
 
 CASES = {
     "reshape": LayerCase(lambda: Reshape((3, 2)), (6,)),

@@ -1,8 +1,21 @@
 """Input: the symbolic placeholder that declares a model's input shape."""
 
+import numpy as np
+
 from layerkit import backend
 from layerkit.layers.keras_tensor import Node
 from layerkit.layers.layer import Layer
+
+INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+
+
+def _integer_dtype(dtype):
+    """The name of ``dtype`` if it is an integer type (indices for Embedding), else None."""
+    try:
+        name = np.dtype(dtype).name if dtype is not None else None
+    except TypeError:
+        return None
+    return name if name in INTEGER_DTYPES else None
 
 
 class InputLayer(Layer):
@@ -14,6 +27,9 @@ class InputLayer(Layer):
         Shape of one sample, without the batch axis.
     batch_size : int, optional
     dtype : str, optional
+        A float dtype (``floatx()`` by default), or an integer one (``"int32"``...) for
+        indices (Embedding, CategoryEncoding): the model's inputs are then converted
+        to it. The layers themselves compute in floating point.
     sparse, ragged : bool, optional
         Must be falsy (no sparse or ragged tensors in layerkit).
     batch_shape : tuple, optional
@@ -33,7 +49,11 @@ class InputLayer(Layer):
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
                  batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
-        super().__init__(name=name or backend.unique_name("input_layer"), dtype=dtype, **kwargs)
+        integer = _integer_dtype(dtype)
+        super().__init__(name=name or backend.unique_name("input_layer"),
+                         dtype=None if integer else dtype, **kwargs)
+        if integer:
+            self.dtype = integer
         if (shape is None) == (batch_shape is None):
             raise ValueError("Give exactly one of `shape` and `batch_shape` to Input. Received: "
                              f"shape={shape}, batch_shape={batch_shape}")
@@ -81,6 +101,8 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, bat
     -------
     >>> Input(shape=(4,)).shape
     (None, 4)
+    >>> Input(shape=(3,), dtype="int32").dtype
+    'int32'
     """
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
                        ragged=ragged, batch_shape=batch_shape, input_tensor=tensor, optional=optional,

@@ -176,3 +176,56 @@ class Concatenate(Merge):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+class Extremum(Merge):
+    """Base of :class:`Maximum` and :class:`Minimum`: ``A = reduce(X₁, X₂, ...)`` elementwise.
+
+    Backward: ``dA`` goes to the input holding the extremum; where several hold it
+    (a tie) they share ``dA`` equally, the average of the one-sided derivatives
+    (what central differences measure).
+
+    Example
+    -------
+    >>> layer = Maximum()
+    >>> _ = layer([np.array([[1.0, 2.0]]), np.array([[3.0, 2.0]])])
+    >>> layer.backward(np.ones((1, 2)))
+    [array([[0. , 0.5]]), array([[1. , 0.5]])]
+    """
+
+    cache_names = ("shares",)
+    reduce = None  # np.max or np.min
+
+    def forward(self, inputs, training=False):
+        stacked = np.stack(inputs)
+        result = self.reduce(stacked, axis=0)
+        holds = (stacked == result).astype(result.dtype)
+        self.shares = holds / holds.sum(axis=0)     # 1 for the input holding it, 1/k on ties
+        return result
+
+    def backward(self, grad_output, input_gradient=True):
+        return [grad_output * share for share in self.shares]
+
+
+class Maximum(Extremum):
+    """``A = max(X₁, X₂, ...)`` elementwise; backward: ``dA`` goes to the input holding the maximum.
+
+    Example
+    -------
+    >>> Maximum()([np.array([[1.0, 5.0]]), np.array([[3.0, 2.0]])])
+    array([[3., 5.]], dtype=float32)
+    """
+
+    reduce = staticmethod(np.max)
+
+
+class Minimum(Extremum):
+    """``A = min(X₁, X₂, ...)`` elementwise; backward: ``dA`` goes to the input holding the minimum.
+
+    Example
+    -------
+    >>> Minimum()([np.array([[1.0, 5.0]]), np.array([[3.0, 2.0]])])
+    array([[1., 2.]], dtype=float32)
+    """
+
+    reduce = staticmethod(np.min)

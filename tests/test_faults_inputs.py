@@ -182,3 +182,25 @@ def test_a_layer_built_by_hand_keeps_the_weights_set_after(make):
         np.testing.assert_array_equal(w, v)
     layer.build((None, 2))             # a second build changes nothing
     assert len(layer.weights) == len(values)
+
+
+def test_integer_inputs_refuse_what_they_would_truncate_and_targets_stay_float():
+    from layerkit import Input, Model
+    index = Input((2,), dtype="int32")
+    features = Input((3,))
+    embedded = layers.Flatten()(layers.Embedding(10, 4)(index))
+    model = Model([index, features], layers.Dense(1)(layers.Concatenate()([embedded, features])))
+    model.compile(optimizer="sgd", loss="mse")
+    x_index, x_features = np.array([[1, 2], [3, 4]]), np.ones((2, 3))
+    y = np.array([0.25, 0.75])
+    model.fit([x_index, x_features], y, verbose=0)       # float targets are not cast to int
+    assert model.evaluate([x_index, x_features], y, verbose=0) > 0
+    for bad in (np.array([[1.5, 2.0], [3.0, 4.0]]), np.array([[1.0, 2.0], [3.0, 2.0**40]]),
+                np.array([[1.0, np.nan], [3.0, 4.0]])):
+        with pytest.raises(ValueError, match="whole number"):
+            model.predict([bad, x_features], verbose=0)
+    sequential = Sequential([layers.Input((2,), dtype="int32"), layers.Embedding(10, 4),
+                             layers.Flatten(), layers.Dense(1)])
+    with pytest.raises(ValueError, match="whole number"):
+        sequential.predict(np.array([[0.5, 1.0]]), verbose=0)
+    assert sequential.predict(x_index, verbose=0).shape == (2, 1)

@@ -74,16 +74,7 @@ def test_config_round_trip(name, rng):
     check_config_round_trip(CASES[name], rng)
 
 
-SCALAR_WEIGHT_SAVED_AS_1D = pytest.mark.xfail(
-    strict=True, raises=ValueError,
-    reason="layerkit.saving.weights_h5.write_weights writes each weight through "
-           "np.ascontiguousarray, which turns the 0-d `count` into shape (1,); reading then refuses "
-           "it. The fix (outside this branch's files): np.array(value, order='C') instead.")
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=SCALAR_WEIGHT_SAVED_AS_1D) if name.startswith("normalization_adapted")
-    else name for name in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_weights_file_round_trip(name, tmp_path, rng):
     check_weights_file_round_trip(CASES[name], tmp_path, rng)
 

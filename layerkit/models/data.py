@@ -102,17 +102,34 @@ def as_numeric(name, values, caller, dtype=None):
         raise ValueError(f"`{name}` of {caller}() must have a batch axis. Received a scalar.")
     if len(array) == 0:
         raise ValueError(f"`{name}` of {caller}() is empty (0 samples).")
+    if dtype is not None and np.dtype(dtype).kind in "iu" and array.dtype.kind == "f":
+        check_integral(name, array, np.dtype(dtype), caller)
     with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused just below
         converted = array if dtype is None else array.astype(dtype, copy=False)
     check_finite(name, array, converted, caller)
     return converted
 
 
+def check_integral(name, array, dtype, caller):
+    """Refuse floats that an integer input (indices) would truncate or wrap."""
+    info = np.iinfo(dtype)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(array) | (array != np.round(array)) | (array < info.min) | (
+            array > info.max)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"`{name}` of {caller}() holds {array[index]!r} (at index {index}), which "
+                         f"is not a whole number that fits the model's input dtype {dtype}: "
+                         "indices are not rounded or wrapped silently.")
+
+
 def check_finite(name, original, converted, caller):
     """Refuse NaN or inf in ``converted``: given so in ``original``, or made by the conversion."""
     # A finite sum settles it without a boolean copy of the data; else look entry by entry.
-    if converted.dtype.kind != "f" or np.isfinite(converted.sum()) or np.isfinite(converted).all():
-        return
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum of large finite values may overflow
+        if converted.dtype.kind != "f" or np.isfinite(converted.sum()) or np.isfinite(
+                converted).all():
+            return
     index = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
     if np.isfinite(original[index]):
         raise ValueError(f"`{name}` of {caller}() holds {original[index].item()!r} (at index {index}), "
@@ -179,7 +196,8 @@ def check_inputs(model, x, caller):
     names = model.input_names
     xs = by_name(model, x, names, "x", caller)
     labels = ["x"] if len(names) == 1 else [f"x[{name!r}]" for name in names]
-    xs = [as_numeric(label, value, caller, model.input_dtype) for label, value in zip(labels, xs)]
+    xs = [as_numeric(label, value, caller, dtype)
+          for label, value, dtype in zip(labels, xs, model.input_dtypes)]
     check_same_length(dict(zip(labels, xs)), caller)
     return xs
 
@@ -252,8 +270,8 @@ def check_data(model, x, y, sample_weight, caller, class_weight=None):
     originals = ys
     with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused just below
         ys = [None if loss is None or value is None else
-              loss.validate_targets(value, shape, model.input_dtype)
-              for loss, value, shape in zip(losses, ys, output_shapes)]
+              loss.validate_targets(value, shape, layer.dtype)
+              for loss, value, shape, layer in zip(losses, ys, output_shapes, model.output_layers)]
     for label, original, value in zip(labels, originals, ys):
         if value is not None and value is not original:  # converted: check what it became
             check_finite(label, original.reshape(value.shape), value, caller)

@@ -122,6 +122,10 @@ class Functional(Model):
     def input_dtype(self):
         return self.inputs[0].node.layer.dtype
 
+    @property
+    def input_dtypes(self):
+        return [tensor.node.layer.dtype for tensor in self.inputs]
+
     def build(self, input_shape=None):
         self.built = True
 

@@ -147,6 +147,11 @@ class Model(Trainer, Layer):
         """The dtype inputs are converted to (the first layer's; a subclassed model's own)."""
         return self.layers[0].dtype if self.layers and not self.writes_call() else self.dtype
 
+    @property
+    def input_dtypes(self):
+        """The dtype each input is converted to (an integer one for indices)."""
+        return [self.input_dtype]
+
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index``.
 

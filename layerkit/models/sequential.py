@@ -1,5 +1,7 @@
 """``Sequential``: a stack of layers, each feeding the next."""
 
+import numpy as np
+
 from layerkit import layers as layers_module
 from layerkit.layers.input import InputLayer
 from layerkit.layers.keras_tensor import KerasTensor
@@ -60,6 +62,14 @@ class Sequential(Model):
     @property
     def input_names(self):
         return [self._input_layer.name if self._input_layer is not None else "input"]
+
+    @property
+    def input_dtypes(self):
+        """The Input's dtype when it is an integer one (indices), else the first layer's."""
+        declared = None if self._input_layer is None else self._input_layer.dtype
+        if declared is not None and np.dtype(declared).kind in "iu":
+            return [declared]
+        return [self.input_dtype]
 
     def add(self, layer, rebuild=True):
         """Append ``layer`` (or set the input, for an ``Input``) and rebuild if the input is known."""

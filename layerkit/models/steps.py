@@ -110,14 +110,15 @@ class Steps:
 
     # ------------------------------------------------------------------ on one batch
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One training step on exactly this batch; returns the running loss (and metrics).
+        """One training step on exactly this batch; returns its loss (and metrics).
 
-        Metrics accumulate across calls until :meth:`reset_metrics`, as in Keras.
+        The metrics are those of this batch alone: each call resets them, as Keras 3 does.
         """
         self._require_compiled("train_on_batch")
         xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "train_on_batch",
                                                  class_weight)
         self._prepare_training(xs)
+        self.reset_metrics()
         self.stop_training = False
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self.train_step(xs, ys, sample_weight)
@@ -126,11 +127,12 @@ class Steps:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on exactly this batch, without training.
 
-        Metrics accumulate across calls until :meth:`reset_metrics`, as in Keras.
+        The metrics are those of this batch alone: each call resets them, as Keras 3 does.
         """
         self._require_compiled("test_on_batch")
         xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "test_on_batch")
         self._prepare_evaluation(xs)
+        self.reset_metrics()
         self.test_step(xs, ys, sample_weight)
         return _flatten(self.get_metrics_result(), return_dict)
 

@@ -93,7 +93,7 @@ def write_weights(group, model):
         vars_group = group.create_group(vars_path(path))
         vars_group.attrs.create("name", layer.name, dtype=_STRING)
         for index, name in enumerate(layer.weight_names):
-            vars_group.create_dataset(str(index), data=np.ascontiguousarray(getattr(layer, name)))
+            vars_group.create_dataset(str(index), data=np.array(getattr(layer, name), order="C"))
 
 
 def write_optimizer(handle, model):

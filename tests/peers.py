@@ -25,3 +25,16 @@ def import_peer(name):
             pytest.fail(f"LAYERKIT_REQUIRE_PEERS=1 but the peer {name!r} cannot be imported: "
                         f"{error}", pytrace=False)
         pytest.skip(f"optional peer {name!r} is not installed", allow_module_level=True)
+
+
+def needs_data(folder):
+    """A mark that skips a test when the reference data sets are not in ``folder``.
+
+    In CI (``LAYERKIT_REQUIRE_PEERS=1``) they are expected beside the checkout: their
+    absence fails the module at collection instead of hiding its tests behind skips.
+    """
+    present = (folder / "train_catvnoncat.h5").is_file()
+    if REQUIRED and not present:
+        pytest.fail(f"LAYERKIT_REQUIRE_PEERS=1 but the reference data sets are not in {folder}",
+                    pytrace=False)
+    return pytest.mark.skipif(not present, reason=f"the reference data sets are not in {folder}")

@@ -715,15 +715,22 @@ def test_early_stopping_config_holds_arguments():
     assert stopped == 3
 
 
-@pytest.mark.parametrize("cls", [callbacks.Callback, callbacks.History, callbacks.ProgbarLogger,
-                                 callbacks.TerminateOnNaN, callbacks.CallbackList])
-def test_other_callbacks_round_trip(cls):
-    callback = cls()
+OTHER_CALLBACKS = [
+    callbacks.TerminateOnNaN(raise_error=True),
+    callbacks.CallbackList([callbacks.EarlyStopping(monitor="loss", patience=2),
+                            callbacks.TerminateOnNaN(raise_error=True)],
+                           add_history=True, verbose=2, epochs=7),
+]
+
+
+@pytest.mark.parametrize("callback", OTHER_CALLBACKS, ids=lambda c: type(c).__name__)
+def test_other_callbacks_round_trip_with_non_default_arguments(callback):
     config = callback.get_config()
     assert_json_able(config)
-    restored = cls.from_config(copy.deepcopy(config))
-    assert type(restored) is cls
+    restored = type(callback).from_config(copy.deepcopy(config))
+    assert type(restored) is type(callback)
     assert restored.get_config() == config
+    assert config != type(callback)().get_config()   # the arguments really were kept
 
 
 def test_terminate_on_nan_round_trip_behaviour():

@@ -14,6 +14,7 @@ import urllib.error
 from pathlib import Path
 
 import numpy as np
+import peers
 import pytest
 
 from layerkit import datasets
@@ -22,8 +23,7 @@ from layerkit.datasets import _files, boston_housing, breast_cancer, cat_vs_nonc
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("LAYERKIT_DATA_DIR", str(REPO.parent / "shared" / "datasets"))
 DATA = Path(os.environ["LAYERKIT_DATA_DIR"])
-needs_data = pytest.mark.skipif(not (DATA / "train_catvnoncat.h5").is_file(),
-                                reason=f"the reference data sets are not in {DATA}")
+needs_data = peers.needs_data(DATA)
 
 
 @pytest.fixture(autouse=True)

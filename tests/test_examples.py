@@ -11,13 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import peers
 import pytest
 from peers import import_peer
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("LAYERKIT_DATA_DIR") or REPO.parent / "shared" / "datasets")
-needs_data = pytest.mark.skipif(not (DATA / "train_catvnoncat.h5").is_file(),
-                                reason=f"the reference data sets are not in {DATA}")
+needs_data = peers.needs_data(DATA)
 
 
 def run_example(name, tmp_path, *args):

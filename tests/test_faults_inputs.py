@@ -204,3 +204,19 @@ def test_integer_inputs_refuse_what_they_would_truncate_and_targets_stay_float()
     with pytest.raises(ValueError, match="whole number"):
         sequential.predict(np.array([[0.5, 1.0]]), verbose=0)
     assert sequential.predict(x_index, verbose=0).shape == (2, 1)
+
+
+def test_an_ordinary_step_takes_no_undo_copy_and_an_overflow_prone_one_does(monkeypatch):
+    from layerkit.models import training_state
+
+    copies = []
+    save = training_state.TrainingState._save
+    monkeypatch.setattr(training_state.TrainingState, "_save",
+                        lambda self, state: (copies.append(1), save(self, state))[1])
+    model = _model()
+    x, y = _data()
+    model.fit(x, y, epochs=3, batch_size=4, verbose=0)
+    assert copies == []                        # the safe path: gradients and steps are moderate
+    model.optimizer.learning_rate = 1e30       # a step that could overflow float32
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert copies, "an overflow-prone step must keep a copy to undo it"

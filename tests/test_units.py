@@ -826,7 +826,7 @@ def test_categorical_and_sparse_accuracy_accumulate():
     assert float(sparse.result()) == 1.0
 
 
-def test_mae_mse_metrics_accumulate_sample_weighted():
+def test_mae_mse_metrics_accumulate_over_batches():
     mae, mse = metrics.MeanAbsoluteError(), metrics.MeanSquaredError()
     batches = [
         (np.array([[0.0, 0.0]]), np.array([[1.0, -3.0]])),                     # 2 ; 5
@@ -842,6 +842,31 @@ def test_mae_mse_metrics_accumulate_sample_weighted():
     mae.reset_state()
     mae.update_state(*batches[0])
     assert float(mae.result()) == 2.0
+
+
+def test_mae_mse_metrics_accumulate_sample_weighted():
+    mae, mse = metrics.MeanAbsoluteError(), metrics.MeanSquaredError()
+    y, p = np.array([[0.0], [1.0], [3.0]]), np.array([[1.0], [1.0], [1.0]])   # errors 1, 0, 2
+    weights = np.array([2.0, 1.0, 0.5])
+    mae.update_state(y[:2], p[:2], sample_weight=weights[:2])
+    mae.update_state(y[2:], p[2:], sample_weight=weights[2:])
+    mse.update_state(y, p, sample_weight=weights)
+    assert float(mae.result()) == pytest.approx((2 * 1 + 1 * 0 + 0.5 * 2) / 3.5)
+    assert float(mse.result()) == pytest.approx((2 * 1 + 1 * 0 + 0.5 * 4) / 3.5)
+
+
+def test_weighted_metrics_use_the_sample_weights_and_metrics_do_not(float64):
+    from layerkit import Input, Sequential
+
+    model = Sequential([Input((1,)), layers.Dense(1, kernel_initializer="ones",
+                                                  bias_initializer="zeros")])
+    model.compile(loss="mae", metrics=["mae"], weighted_metrics=["mae"])
+    x, y = np.array([[0.0], [1.0], [3.0]]), np.array([[1.0], [1.0], [1.0]])  # |err| 1, 0, 2
+    weights = np.array([2.0, 1.0, 0.5])
+    logs = model.evaluate(x, y, sample_weight=weights, batch_size=2, verbose=0, return_dict=True)
+    assert logs["mae"] == pytest.approx(1.0)                                 # (1 + 0 + 2) / 3
+    assert logs["weighted_mae"] == pytest.approx((2 * 1 + 0 + 0.5 * 2) / 3.5)
+    assert logs["loss"] == pytest.approx((2 * 1 + 0 + 0.5 * 2) / 3, rel=1e-12)  # per batch mean
 
 
 @pytest.mark.parametrize("y_shape,pred_shape,cls", [
@@ -897,7 +922,7 @@ def test_dense_without_bias_and_backward_gradients():
     x = np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]])
     layer(x)
     assert len(layer.weights) == 1 and layer.weight_names == ["kernel"]
-    assert not hasattr(layer, "bias") or layer.use_bias is False
+    assert layer.use_bias is False and not hasattr(layer, "bias")
     upstream = np.array([[1.0, -1.0], [2.0, 0.5]])
     dx = layer.backward(upstream)
     np.testing.assert_allclose(layer.grads["kernel"], x.T @ upstream)

@@ -319,14 +319,16 @@ class Layer(WeightOwner):
         self._added_loss_values += [float(np.sum(value_of(loss))) for loss in self._added_losses]
         return [loss if isinstance(loss, Tensor) else np.sum(loss) for loss in self._added_losses]
 
-    def clear_added_losses(self):
-        """Forget the losses added by earlier calls, this layer's and its inner layers'."""
-        for layer in self.flatten_layers():
+    def clear_added_losses(self, layers=None):
+        """Forget the losses added by earlier calls, this layer's and its inner layers'
+        (``layers``: that walk, when the caller keeps it)."""
+        for layer in self.flatten_layers() if layers is None else layers:
             layer._added_losses, layer._added_loss_values = [], []
 
-    def added_loss_values(self):
+    def added_loss_values(self, layers=None):
         """The losses added since the last top-level call, this layer's and its inner layers'."""
-        return [value for layer in self.flatten_layers() for value in layer._added_loss_values]
+        return [value for layer in (self.flatten_layers() if layers is None else layers)
+                for value in layer._added_loss_values]
 
     @property
     def losses(self):

@@ -27,10 +27,10 @@ class Steps:
         Returns ``(total loss, per-output losses, outputs, input gradients)``; the
         input gradients are None unless asked for (the first layer skips its dX).
         """
-        self.clear_added_losses()
+        self.clear_added_losses(self._layer_walk())
         y_preds = self.forward_all(xs, training=True)
         total, values, grads = self._compiled_loss.value_and_gradients(ys, y_preds, sample_weight)
-        if not self._compiled_loss.defined and not self.added_loss_values() and not (
+        if not self._compiled_loss.defined and not self.added_loss_values(self._layer_walk()) and not (
                 self._penalties().items or self.activity_penalty()):
             self._discard_staged_updates()
             raise RuntimeError(f"Model {self.name!r} has no loss to minimise: compile() was given "
@@ -65,7 +65,7 @@ class Steps:
 
     def test_step(self, xs, ys, sample_weight=None):
         """Loss and metrics on one batch, weights untouched, no gradients; returns the loss."""
-        self.clear_added_losses()
+        self.clear_added_losses(self._layer_walk())
         y_preds = self.forward_all(xs, training=False)
         loss, values = self._compiled_loss.values(ys, y_preds, sample_weight)
         loss += self._penalties().value() + self._forward_losses()
@@ -78,7 +78,14 @@ class Steps:
 
     def _forward_losses(self):
         """What the last forward pass adds to the loss: activity penalties and ``add_loss``."""
-        return self.activity_penalty() + sum(self.added_loss_values())
+        return self.activity_penalty() + sum(self.added_loss_values(self._layer_walk()))
+
+    def _layer_walk(self):
+        """This model and every layer inside it, found once per structure of the layers."""
+        walk = getattr(self, "_walk", None)
+        if walk is None or walk[0] != structure_version():
+            walk = self._walk = (structure_version(), self.flatten_layers())
+        return walk[1]
 
     def _penalties(self):
         """The weight regularizers' penalties (kept while the layers' structure stays)."""
@@ -98,7 +105,7 @@ class Steps:
 
     def _discard_staged_updates(self):
         """A forward pass that is not a training step leaves no state behind."""
-        for layer in self.flatten_layers():
+        for layer in self._layer_walk():
             layer.discard_staged_updates()
 
     def _stop_on_non_finite(self, what):
@@ -160,7 +167,7 @@ class Steps:
         xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "compute_loss")
         self._prepare_evaluation(xs)
         if y_pred is None:
-            self.clear_added_losses()
+            self.clear_added_losses(self._layer_walk())
             loss = self._compiled_loss.values(ys, self.forward_all(xs, training=training),
                                               sample_weight)[0] + self._forward_losses()
             self._discard_staged_updates()

@@ -14,6 +14,16 @@ Applying an update is all-or-nothing in two senses:
   a step that makes a weight or an optimizer slot non-finite (an overflow) is undone
   from a copy of the state taken just before it, through the optimizer's public state
   API. Training then stops with a warning.
+
+Copying every weight and slot before every step would cost as much as a hand-written
+loop's whole update, so the copy is only taken when an overflow is possible. Every
+built-in optimizer moves a weight by at most about ``10⁴ · learning rate · max |g|``
+(Adam's bias-corrected ratio, momentum's geometric sum, weight decay below 1). With
+finite gradients no larger than ``SAFE_GRADIENT`` and such a step no larger than
+``SAFE_STEP``, a billion steps' sum of steps, or of squared gradients in a slot, stays
+far below the largest float: the update cannot produce an inf or a NaN, so it is applied
+directly (:meth:`TrainingState.apply`). Custom optimizers, float16 weights, a momentum
+of 1 and steps beyond those bounds take the exact path with its copy.
 """
 
 import math
@@ -22,6 +32,23 @@ import numpy as np
 
 from layerkit.interrupts import deferred_interrupts
 from layerkit.layers.weight_owner import structure_version
+
+SAFE_GRADIENT = {np.dtype("float32"): 1e12, np.dtype("float64"): 1e150}
+SAFE_STEP = {np.dtype("float32"): 1e20, np.dtype("float64"): 1e250}
+_BUILT_IN = "layerkit.optimizers."
+
+
+def gradient_bound(grads):
+    """An upper bound of every ``|g|``: the gradients' joint L2 norm, one BLAS pass each.
+
+    inf (or NaN) when a gradient holds an inf or a NaN, or when huge values overflow the
+    sum of squares: the step then takes the exact path, which looks closer.
+    """
+    total = 0.0
+    for g in grads:
+        flat = g.reshape(-1)
+        total += float(flat.dot(flat))
+    return math.sqrt(total) if total >= 0 else math.nan
 
 
 def all_finite(arrays):
@@ -93,6 +120,12 @@ class TrainingState:
             None when the step was applied; otherwise why it was not (the weights and
             the optimizer's state are then exactly as before).
         """
+        bound = gradient_bound(grads)
+        if math.isfinite(bound) and self._cannot_overflow(optimizer, bound):
+            with deferred_interrupts():
+                optimizer.update(grads, self.weights)
+                self._finish_step()
+            return None
         if not all_finite(grads):
             self.discard_staged_updates()
             return "a gradient is not finite"
@@ -100,16 +133,39 @@ class TrainingState:
             state = optimizer.variables_for(self.weights)
             self._save(state)
             optimizer.update(grads, self.weights)
-            for weight, constraint in self._constrained:  # projections, as Keras applies them
-                np.copyto(weight, constraint(weight), casting="same_kind")
+            self._project()
             if all_finite(self.weights) and all_finite(optimizer.variables_for(self.weights)[1:]):
-                for layer in self._layers:  # e.g. moving statistics: with the step, not before
-                    if layer.has_staged_updates:
-                        layer.commit_staged_updates()
+                self._finish_step(projected=True)
                 return None
             self._restore(optimizer)
         self.discard_staged_updates()
         return "an updated weight or optimizer slot is not finite"
+
+    def _cannot_overflow(self, optimizer, peak):
+        """Whether a built-in optimizer's update with gradients up to ``peak`` stays finite."""
+        if not type(optimizer).__module__.startswith(_BUILT_IN) or not self.weights:
+            return False
+        dtypes = {w.dtype for w in self.weights}
+        if len(dtypes) != 1 or dtypes.pop() not in SAFE_GRADIENT:
+            return False
+        dtype = self.weights[0].dtype
+        rate = optimizer.current_learning_rate()
+        decay = optimizer.weight_decay or 0.0
+        if getattr(optimizer, "momentum", 0.0) >= 1:  # an undamped velocity grows without bound
+            return False
+        return (peak <= SAFE_GRADIENT[dtype] and math.isfinite(rate)
+                and abs(rate) * max(peak, 1.0) * 1e4 <= SAFE_STEP[dtype] and abs(rate * decay) <= 1)
+
+    def _project(self):
+        for weight, constraint in self._constrained:  # projections, as Keras applies them
+            np.copyto(weight, constraint(weight), casting="same_kind")
+
+    def _finish_step(self, projected=False):
+        if not projected:
+            self._project()
+        for layer in self._layers:  # e.g. moving statistics: with the step, not before
+            if layer.has_staged_updates:
+                layer.commit_staged_updates()
 
     def discard_staged_updates(self):
         """Forget what the forward pass staged for a step that is not applied."""

@@ -323,7 +323,8 @@ class Layer(WeightOwner):
         """Forget the losses added by earlier calls, this layer's and its inner layers'
         (``layers``: that walk, when the caller keeps it)."""
         for layer in self.flatten_layers() if layers is None else layers:
-            layer._added_losses, layer._added_loss_values = [], []
+            if layer._added_losses or layer._added_loss_values:
+                layer._added_losses, layer._added_loss_values = [], []
 
     def added_loss_values(self, layers=None):
         """The losses added since the last top-level call, this layer's and its inner layers'."""

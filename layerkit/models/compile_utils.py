@@ -91,10 +91,7 @@ class CompiledLoss:
         self.losses = per_output(loss, self.output_names, losses_module.get, "loss")
         self.weights = per_output(loss_weights, self.output_names, float, "loss_weights", 1.0)
         self.output_layers, self.fused = [], []
-
-    @property
-    def defined(self):
-        return any(loss is not None for loss in self.losses)
+        self.defined = any(loss is not None for loss in self.losses)  # some output has a loss
 
     def plan(self, model):
         """Decide, for each output, whether its loss fuses with its layer's activation.

@@ -107,16 +107,26 @@ class EpochIterator:
         return list(data.check_data(self.model, x, y, sample_weight, self.caller,
                                     self.class_weight))
 
-    def _checked(self, batch, source, label):
-        """A batch as checked lists, or the checks' error prefixed with the batch's name."""
+    def _checked(self, batch, source, step=None, epoch=0):
+        """A batch as checked lists, or the checks' error prefixed with the batch's name
+        (``step`` None: the first batch)."""
         if self.data_adapter.checked:
             return batch
         try:
             return self._check(*unpack_x_y_sample_weight(batch))
         except (TypeError, ValueError) as error:
+            label = self._label(step, epoch)
             where = f"{label} ({source})" if source else label
             kind = TypeError if isinstance(error, TypeError) else ValueError
             raise kind(f"{where}: {error}") from None
+
+    def _label(self, step, epoch):
+        """How messages name a batch."""
+        if step is None:
+            return "The first batch"
+        if self.caller == "fit (validation_data)":
+            return f"Validation batch {step}"
+        return f"Batch {step} of epoch {epoch}" if self.caller == "fit" else f"Batch {step}"
 
     def first_batch(self):
         """The first batch, checked, without using it up (to build the model, to check early).
@@ -130,7 +140,7 @@ class EpochIterator:
             raise ValueError(f"The data given to {self.caller}() has no batch left: an iterator "
                              "can be read only once.")
         batch, source = self.data_adapter.first_batch()
-        return self._checked(batch, source, "The first batch")
+        return self._checked(batch, source)
 
     # -------------------------------------------------------------- epochs
     @contextlib.contextmanager
@@ -154,6 +164,7 @@ class EpochIterator:
         if self._pass is None or not adapter.one_shot:
             self._pass = adapter.get_numpy_iterator(epoch, iterations)
         limit = self.steps_per_epoch or adapter.num_batches
+        checked = adapter.checked
         step = 0
         while limit is None or step < limit:
             item = next(self._pass, None)
@@ -162,10 +173,7 @@ class EpochIterator:
                 self._warned = True
                 return
             batch, source = item
-            label = f"Batch {step} of epoch {epoch}" if self.caller == "fit" else f"Batch {step}"
-            if self.caller == "fit (validation_data)":
-                label = f"Validation batch {step}"
-            yield step, self._checked(batch, source, label)
+            yield step, batch if checked else self._checked(batch, source, step, epoch)
             step += 1
 
 

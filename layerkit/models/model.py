@@ -129,8 +129,9 @@ class Model(Trainer, Layer):
     def activity_penalty(self):
         """The activity regularizers' penalties of the last forward pass, each divided by the
         batch size (as Keras adds them to the loss), this model's and its inner models'."""
+        activity = getattr(self, "_activity", None)
         own = sum(float(reg(output)) / max(len(output), 1)
-                  for reg, output in getattr(self, "_activity", {}).values())
+                  for reg, output in activity.values()) if activity else 0.0
         return own + sum(layer.activity_penalty() for layer in self.layers
                          if isinstance(layer, Model))
 

@@ -27,6 +27,7 @@ of 1 and steps beyond those bounds take the exact path with its copy.
 """
 
 import math
+import operator
 
 import numpy as np
 
@@ -44,10 +45,7 @@ def gradient_bound(grads):
     inf (or NaN) when a gradient holds an inf or a NaN, or when huge values overflow the
     sum of squares: the step then takes the exact path, which looks closer.
     """
-    total = 0.0
-    for g in grads:
-        flat = g.reshape(-1)
-        total += float(flat.dot(flat))
+    total = float(sum(map(np.vdot, grads, grads)))  # vdot: BLAS's dot of the flattened array
     return math.sqrt(total) if total >= 0 else math.nan
 
 
@@ -75,6 +73,8 @@ class Penalties:
 
     def value(self):
         """The sum of the penalties at the current weights."""
+        if not self.items:
+            return 0.0
         return sum(float(reg(getattr(layer, name))) for layer, name, reg in self.items)
 
     def add_gradients(self):
@@ -94,18 +94,22 @@ class TrainingState:
 
     def __init__(self, model):
         self._sources = model.trainable_slots()
-        self.weights = [getattr(layer, name) for layer, name in self._sources]
+        self._owners = [layer for layer, _ in self._sources]
+        self._names = [name for _, name in self._sources]
+        self.weights = list(map(getattr, self._owners, self._names))
         self._constrained = [(getattr(layer, name), layer.constraint_of(name))
                              for layer, name in self._sources
                              if layer.constraint_of(name) is not None]
         self._layers = model.flatten_layers()
         self._version = structure_version()
         self._saved = None
+        dtypes = {w.dtype for w in self.weights}
+        self._dtype = dtypes.pop() if len(dtypes) == 1 else None  # one float dtype, or None
 
     def matches(self, model):
         """Whether ``model`` still trains exactly these arrays."""
         return self._version == structure_version() and all(
-            getattr(layer, name) is w for (layer, name), w in zip(self._sources, self.weights))
+            map(operator.is_, map(getattr, self._owners, self._names), self.weights))
 
     def gradients(self):
         """The gradients of the last backward pass, in the order of :attr:`weights`."""
@@ -143,12 +147,9 @@ class TrainingState:
 
     def _cannot_overflow(self, optimizer, peak):
         """Whether a built-in optimizer's update with gradients up to ``peak`` stays finite."""
-        if not type(optimizer).__module__.startswith(_BUILT_IN) or not self.weights:
+        dtype = self._dtype
+        if dtype not in SAFE_GRADIENT or not type(optimizer).__module__.startswith(_BUILT_IN):
             return False
-        dtypes = {w.dtype for w in self.weights}
-        if len(dtypes) != 1 or dtypes.pop() not in SAFE_GRADIENT:
-            return False
-        dtype = self.weights[0].dtype
         rate = optimizer.current_learning_rate()
         decay = optimizer.weight_decay or 0.0
         if getattr(optimizer, "momentum", 0.0) >= 1:  # an undamped velocity grows without bound

@@ -141,8 +141,10 @@ class Optimizer(OptimizerState, WeightDecay, MovingAverages):
         ValueError
             If a new weight needs a path (``var_names``) and has none; nothing is created.
         """
-        self.check_variable_paths([v for v in variables if not self.is_tracking(v)])
-        super().build(variables)
+        new = self.untracked(variables)
+        if new:
+            self.check_variable_paths(new)
+            super().build(new)
 
     # -------------------------------------------------------------- counting
     @property

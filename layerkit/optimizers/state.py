@@ -76,6 +76,10 @@ class OptimizerState:
         """The optimizer's state for one weight: ``{slot name: array}`` (live arrays)."""
         return self._tracked[id(variable)][1]
 
+    def untracked(self, variables):
+        """Those of ``variables`` the optimizer holds no state for, in order."""
+        return [variable for variable in variables if id(variable) not in self._tracked]
+
     def is_tracking(self, variable):
         """Whether the optimizer holds state for this weight array."""
         return id(variable) in self._tracked

@@ -100,6 +100,8 @@ class WeightDecay:
 
     def apply_weight_decay(self, variables, learning_rate):
         """``w ← w − w · decay · learning_rate`` in place, for each weight with a decay rate."""
+        if not self.weight_decay:
+            return
         for variable in variables:
             decay = self.weight_decay_for(variable)
             if decay:

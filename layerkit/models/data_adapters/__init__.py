@@ -101,4 +101,4 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None,
         return SlicedDataAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                                  seed=seed, caller=caller, steps=steps)
     return ArrayDataAdapter(check_arrays(x, y, sample_weight), batch_size, shuffle=shuffle,
-                            seed=seed, steps=steps)
+                            seed=seed, steps=steps, reuse_buffers=caller == "fit")

@@ -8,6 +8,10 @@ global random state. The last, smaller batch is kept.
 The order of an epoch depends only on a seed, the epoch and the optimizer's step
 count (:func:`epoch_order`), so that a resumed run shuffles exactly as an
 uninterrupted one.
+
+For ``fit``'s training batches (``reuse_buffers``) a shuffled batch is gathered
+into arrays kept from one step to the next (``take(..., out=)``) rather than
+allocated at each step: the step reads its batch before the next one is made.
 """
 
 import math
@@ -77,6 +81,46 @@ def _take(item, index):
     return item[index]
 
 
+class BatchBuffers:
+    """Where shuffled batches are gathered: one array per data array, reused at every step.
+
+    Parameters
+    ----------
+    batch_size : int
+        The rows of a full batch (a last, smaller batch uses the first rows).
+
+    Example
+    -------
+    >>> buffers = BatchBuffers(2)
+    >>> x = np.arange(6.0).reshape(3, 2)
+    >>> first = buffers.take([x], np.array([2, 0]))[0]
+    >>> first.tolist(), buffers.take([x], np.array([1, 2]))[0] is first
+    ([[4.0, 5.0], [0.0, 1.0]], True)
+    """
+
+    def __init__(self, batch_size):
+        self.batch_size = batch_size
+        self._views = {}  # (id(array), rows) -> (array, the buffer's first rows)
+
+    def take(self, item, index):
+        """``item`` (an array, a list of arrays or None) at the rows ``index``."""
+        if item is None:
+            return None
+        if isinstance(item, list):
+            return [None if a is None else self._take(a, index) for a in item]
+        return self._take(item, index)
+
+    def _take(self, array, index):
+        key = (id(array), len(index))
+        entry = self._views.get(key)
+        if entry is None:
+            whole = self._views.get((id(array), self.batch_size))
+            buffer = (np.empty((self.batch_size,) + array.shape[1:], array.dtype) if whole is None
+                      else whole[1].base)
+            entry = self._views[key] = (array, buffer[:len(index)])
+        return entry[0].take(index, axis=0, out=entry[1], mode="clip")
+
+
 def _first_array(arrays):
     first = arrays[0]
     return first[0] if isinstance(first, list) else first
@@ -107,12 +151,15 @@ class ArrayDataAdapter(DataAdapter):
 
     checked = True
 
-    def __init__(self, arrays, batch_size=None, shuffle=False, seed=None, steps=None):
+    def __init__(self, arrays, batch_size=None, shuffle=False, seed=None, steps=None,
+                 reuse_buffers=False):
         self.arrays = arrays
         self._num_samples = len(_first_array(arrays))
         self._batch_size = resolve_batch_size(batch_size, self._num_samples, steps)
         self.shuffle, self.seed = shuffle, seed
         self._requested = (batch_size, steps)
+        self._buffers = (BatchBuffers(min(self._batch_size, self._num_samples))
+                         if reuse_buffers else None)
 
     @property
     def num_batches(self):
@@ -133,8 +180,9 @@ class ArrayDataAdapter(DataAdapter):
     def get_numpy_iterator(self, epoch=0, iterations=0):
         order = epoch_order(self._num_samples, self._batch_size, self.shuffle, self.seed, epoch,
                             iterations)
+        take = _take if order is None or self._buffers is None else self._buffers.take
         for index in batch_indices(self._num_samples, self._batch_size, order):
-            yield [_take(item, index) for item in self.arrays], None
+            yield [take(item, index) for item in self.arrays], None
 
     def first_batch(self):
         return next(self.get_numpy_iterator())
@@ -152,6 +200,7 @@ class ArrayDataAdapter(DataAdapter):
             return [arrays[:cut], arrays[cut:-1], arrays[-1]]
 
         batch_size, steps = self._requested
-        return (ArrayDataAdapter(rebuild(kept), batch_size, self.shuffle, self.seed, steps),
+        return (ArrayDataAdapter(rebuild(kept), batch_size, self.shuffle, self.seed, steps,
+                                 reuse_buffers=self._buffers is not None),
                 ArrayDataAdapter(rebuild(held_out), validation_batch_size or batch_size,
                                  steps=validation_steps))

@@ -1,0 +1,85 @@
+"""What a training step does not pay for: per-step allocations, copies of the batch, undo copies.
+
+The speed itself is measured by ``make bench`` (ratios against peers in one run);
+these tests pin the contracts that make it fast without changing results.
+"""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import layerkit
+from layerkit import Sequential, layers, optimizers
+from layerkit.models.data_adapters.array_data_adapter import ArrayDataAdapter, epoch_order
+from layerkit.utils import set_random_seed
+
+
+def _model(momentum=0.9):
+    set_random_seed(3)
+    model = Sequential([layers.Input((5,)), layers.Dense(8, activation="relu"),
+                        layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=optimizers.SGD(0.05, momentum=momentum),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _data(rows=37):
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(rows, 5)), rng.integers(0, 3, rows)
+
+
+def test_shuffled_batches_are_gathered_into_buffers_reused_at_every_step():
+    x, y = _data()
+    adapter = ArrayDataAdapter([[x], [y], None], batch_size=8, shuffle=True, seed=1,
+                               reuse_buffers=True)
+    batches = [xs[0] for (xs, ys, _), _ in adapter.get_numpy_iterator()]
+    assert len({b.__array_interface__["data"][0] for b in batches}) == 1  # one buffer
+    order = epoch_order(len(x), 8, True, 1, 0, 0)
+    assert np.array_equal(batches[-1], x[order[32:]])  # the last, smaller batch: its rows
+
+
+def test_fit_with_reused_buffers_trains_exactly_as_on_fresh_batches():
+    x, y = _data()
+    x_before, y_before = x.copy(), y.copy()
+    fitted = _model()
+    fitted.fit(x, y, batch_size=8, epochs=3, verbose=0, shuffle=True)
+    by_hand = _model()
+    by_hand.fit(x[:1], y[:1], epochs=0, verbose=0)  # builds and draws the same shuffle seed
+    for epoch in range(3):
+        order = epoch_order(len(x), 8, True, by_hand.shuffle_seed, epoch,
+                            by_hand.optimizer.iterations)
+        for start in range(0, len(x), 8):
+            rows = order[start:start + 8]
+            by_hand.train_on_batch(x[rows].copy(), y[rows].copy())
+    for a, b in zip(fitted.get_weights(), by_hand.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(x, x_before)  # the user's arrays are as they were
+    np.testing.assert_array_equal(y, y_before)
+
+
+def test_evaluate_and_predict_batches_are_not_overwritten():
+    x, _ = _data()
+    model = Sequential([layers.Input((5,)), layers.Identity()])
+    model.compile(loss="mse")
+    np.testing.assert_array_equal(model.predict(x, batch_size=8, verbose=0),
+                                  x.astype(layerkit.backend.floatx()))
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_no_allocation_grows_with_the_number_of_steps(momentum):
+    x, y = _data(rows=64)
+    model = _model(momentum)
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0)  # warm: buffers, slots, caches
+
+    def retained(epochs):
+        tracemalloc.start()
+        before = tracemalloc.take_snapshot()
+        model.fit(x, y, batch_size=4, epochs=epochs, verbose=0)
+        grown = sum(stat.size_diff for stat in
+                    tracemalloc.take_snapshot().compare_to(before, "filename"))
+        tracemalloc.stop()
+        return grown
+
+    short, long = retained(2), retained(20)  # 32 steps, then 320 steps
+    assert long - short < 16 * 1024, (short, long)  # the history's floats, not the steps

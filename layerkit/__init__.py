@@ -13,6 +13,7 @@ import importlib
 from layerkit import (
     activations,
     backend,
+    blas,
     callbacks,
     constraints,
     datasets,
@@ -32,7 +33,7 @@ from layerkit.layers import Input
 from layerkit.models import Model, Sequential
 from layerkit.version import __version__
 
-__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "constraints",
+__all__ = ["Input", "Model", "Sequential", "activations", "backend", "blas", "callbacks", "constraints",
            "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
            "plotting", "random", "regularizers", "saving", "utils", "__version__"]
 

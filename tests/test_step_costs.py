@@ -83,3 +83,59 @@ def test_no_allocation_grows_with_the_number_of_steps(momentum):
 
     short, long = retained(2), retained(20)  # 32 steps, then 320 steps
     assert long - short < 16 * 1024, (short, long)  # the history's floats, not the steps
+
+
+# ---------------------------------------------------------------- BLAS threads by shape
+class _ThreadsSeen(layerkit.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        from threadpoolctl import threadpool_info
+        self.seen = {info["num_threads"] for info in threadpool_info()
+                     if info["user_api"] == "blas"}
+
+
+def _blas_default():
+    from threadpoolctl import threadpool_info
+    return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+
+
+@pytest.fixture
+def auto_threads():
+    yield
+    layerkit.blas.set_blas_threads(None)
+
+
+def test_small_steps_train_with_one_blas_thread_and_the_default_comes_back(auto_threads):
+    default = _blas_default()
+    x, y = _data()
+    model, seen = _model(), _ThreadsSeen()
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[seen])
+    assert seen.seen == {1}
+    assert _blas_default() == default
+
+
+def test_the_thread_count_can_be_fixed_and_changes_results_only_by_rounding(auto_threads):
+    x, y = _data()
+    results = []
+    for threads in (1, 2):
+        layerkit.blas.set_blas_threads(threads)
+        model, seen = _model(), _ThreadsSeen()
+        model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[seen])
+        assert seen.seen == {threads}
+        results.append(model.get_weights())
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "two"])
+def test_a_bad_thread_count_is_refused(bad, auto_threads):
+    with pytest.raises(ValueError, match="BLAS threads"):
+        layerkit.blas.set_blas_threads(bad)
+
+
+def test_the_environment_variable_is_read_and_checked(monkeypatch, auto_threads):
+    layerkit.blas.set_blas_threads(None)  # as at import: the environment decides
+    monkeypatch.setenv("LAYERKIT_BLAS_THREADS", "2")
+    assert layerkit.blas.blas_threads_for(10) == 2
+    monkeypatch.setenv("LAYERKIT_BLAS_THREADS", "many")
+    with pytest.raises(ValueError, match="LAYERKIT_BLAS_THREADS"):
+        layerkit.blas.blas_threads_for(10)

@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 from layerkit import backend, optimizers
+from layerkit.blas import limited_threads
 from layerkit.callbacks import CallbackList, History
 from layerkit.interrupts import interrupt_handler
 from layerkit.models import compile_utils, data
@@ -252,7 +253,8 @@ class Trainer(Steps):
         self.stop_training = False
         epoch_logs = {}
         # Overflow shows up as a non-finite loss or weight, which train_step reports itself.
-        with interrupt_handler(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with interrupt_handler(), self._blas_threads(first[0]), np.errstate(
+                over="ignore", invalid="ignore", divide="ignore"):
             callbacks.on_train_begin()
             resumed = callbacks.resume_epoch()  # e.g. BackupAndRestore after a crash
             for epoch in range(initial_epoch if resumed is None else resumed, epochs):
@@ -330,10 +332,12 @@ class Trainer(Steps):
         batch_size, steps, verbose = data.check_loop_arguments("evaluate", batch_size, steps,
                                                                verbose, sys.stdout.isatty())
         batches = EpochIterator(self, x, y, sample_weight, batch_size, steps, caller="evaluate")
-        self._prepare_evaluation(batches.first_batch()[0])
+        xs = batches.first_batch()[0]
+        self._prepare_evaluation(xs)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=batches.num_batches)
-        return _flatten(self._evaluate_batches(batches, callbacks), return_dict)
+        with self._blas_threads(xs):
+            return _flatten(self._evaluate_batches(batches, callbacks), return_dict)
 
     # ------------------------------------------------------------------ predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -373,13 +377,18 @@ class Trainer(Steps):
                                  verbose=verbose, epochs=1, steps=batches.num_batches)
         outputs = BatchOutputs(batches.num_samples)
         callbacks.on_predict_begin()
-        with batches.epoch() as steps:
+        with self._blas_threads(xs), batches.epoch() as steps:
             for step, (xb,) in steps:
                 callbacks.on_predict_batch_begin(step)
                 outputs.add(self.predict_step(xb))
                 callbacks.on_predict_batch_end(step, None)
         callbacks.on_predict_end()
         return self._output_structure(outputs.result())
+
+    def _blas_threads(self, xs):
+        """BLAS threads for steps on batches like ``xs``: one for small products (see
+        :mod:`layerkit.blas`; a step's multiply-adds are about rows x weights)."""
+        return limited_threads(len(xs[0]) * self.count_params())
 
     def _output_structure(self, outputs):
         """One array for one output, else a list (a dict when the outputs were a dict)."""

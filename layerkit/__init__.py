@@ -33,9 +33,10 @@ from layerkit.layers import Input
 from layerkit.models import Model, Sequential
 from layerkit.version import __version__
 
-__all__ = ["Input", "Model", "Sequential", "activations", "backend", "blas", "callbacks", "constraints",
-           "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
-           "plotting", "random", "regularizers", "saving", "utils", "__version__"]
+__all__ = ["Input", "Model", "Sequential", "activations", "backend", "blas", "callbacks",
+           "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
+           "ops", "optimizers", "plotting", "random", "regularizers", "saving", "utils",
+           "__version__"]
 
 
 def __getattr__(name):

@@ -12,7 +12,8 @@ A layer may instead be written the Keras way: ``build`` (or ``__init__``) create
 weights with ``add_weight``, and ``call(inputs, training=None)`` composes
 operations (``layerkit.ops``); its backward pass then comes from the recorded graph
 (:mod:`layerkit.layers.tracing`), while the built-in layers keep their hand-written
-one. Layers assigned as attributes of a layer are its inner layers.
+one. Layers assigned as attributes of a layer are its inner layers
+(:mod:`layerkit.layers.layer_tree`); ``add_loss`` is :mod:`layerkit.layers.added_losses`.
 
 Two optional parts of the contract serve the engine:
 
@@ -32,9 +33,10 @@ import numpy as np
 
 from layerkit import backend, regularizers
 from layerkit.layers import tracing
+from layerkit.layers.added_losses import AddedLosses
 from layerkit.layers.keras_tensor import KerasTensor, Node
+from layerkit.layers.layer_tree import LayerTree
 from layerkit.layers.weight_owner import WeightOwner, float_dtype
-from layerkit.ops import Tensor
 from layerkit.ops.tensor import is_recording, value_of
 
 
@@ -62,7 +64,7 @@ def _with_input_gradient(backward):
     return wrapper
 
 
-class Layer(WeightOwner):
+class Layer(LayerTree, AddedLosses, WeightOwner):
     """Base class of every layer; subclass it for a custom layer.
 
     A subclass implements ``build(input_shape)`` (if it has weights),
@@ -145,51 +147,7 @@ class Layer(WeightOwner):
         self._declared_input_shape = None if input_shape is None else tuple(input_shape)
         self.inbound_nodes = []
         self.call_record = None
-        self._added_losses, self._added_loss_values = [], []
-
-    # -------------------------------------------------------------- structure
-    def flatten_layers(self, include_self=True, recursive=True):
-        """This layer and the layers inside it (a model's layers), depth first, each once."""
-        seen = set()
-
-        def walk(layer, depth):
-            if id(layer) in seen:
-                return
-            seen.add(id(layer))
-            if depth or include_self:
-                yield layer
-            if recursive or depth == 0:
-                for inner in layer.sublayers():
-                    yield from walk(inner, depth + 1)
-
-        return list(walk(self, 0))
-
-    def sublayers(self):
-        """The layers directly inside this one: those set as its attributes (alone, or in a
-        list, tuple or dict), in the order they were set; a model's layers."""
-        found = []
-        for _, value in self.tracked_attributes():
-            found.extend(value if isinstance(value, list) else [value])
-        return found
-
-    def tracked_attributes(self):
-        """``[(attribute name, layer or list of layers)]`` of the layers set as attributes."""
-        tracked = []
-        for name, value in vars(self).items():
-            if isinstance(value, Layer):
-                tracked.append((name, value))
-            elif isinstance(value, (list, tuple, dict)):
-                items = list(value.values() if isinstance(value, dict) else value)
-                if items and all(isinstance(item, Layer) for item in items):
-                    tracked.append((name, items))
-        return tracked
-
-    def rebind_weight(self, name, array):
-        """Make ``array`` the weight ``name``: the attribute and every alias of the old array."""
-        old = getattr(self, name)
-        for attr, value in list(vars(self).items()):
-            if value is old:
-                setattr(self, attr, array)
+        self._init_added_losses()
 
     # -------------------------------------------------------------- building and calling
     @property
@@ -304,37 +262,6 @@ class Layer(WeightOwner):
             raise RuntimeError(f"Layer {self.name!r}: backward() needs a forward pass in training "
                                "mode first.")
         return tracing.traced_backward(self, self.call_record, grad_output, input_gradient)
-
-    # -------------------------------------------------------------- added losses
-    def add_loss(self, loss):
-        """Add a scalar to the loss (Keras's ``add_loss``): in ``call``, its gradient flows too."""
-        self._added_losses.append(loss)
-
-    def begin_call_losses(self):
-        """Start collecting the losses one call adds (the engine calls it)."""
-        self._added_losses = []
-
-    def end_call_losses(self):
-        """Keep the values of the losses this call added; return them as given (Tensors)."""
-        self._added_loss_values += [float(np.sum(value_of(loss))) for loss in self._added_losses]
-        return [loss if isinstance(loss, Tensor) else np.sum(loss) for loss in self._added_losses]
-
-    def clear_added_losses(self, layers=None):
-        """Forget the losses added by earlier calls, this layer's and its inner layers'
-        (``layers``: that walk, when the caller keeps it)."""
-        for layer in self.flatten_layers() if layers is None else layers:
-            if layer._added_losses or layer._added_loss_values:
-                layer._added_losses, layer._added_loss_values = [], []
-
-    def added_loss_values(self, layers=None):
-        """The losses added since the last top-level call, this layer's and its inner layers'."""
-        return [value for layer in (self.flatten_layers() if layers is None else layers)
-                for value in layer._added_loss_values]
-
-    @property
-    def losses(self):
-        """Keras's ``layer.losses``: the last call's added losses and the weights' penalties."""
-        return self.added_loss_values() + super().losses
 
     # -------------------------------------------------------------- engine contract
     def get_cache(self):

@@ -8,7 +8,7 @@ nested layers, shared inner layers, layers with several outputs, subclassed mode
 import numpy as np
 import pytest
 
-from layerkit import Input, Model, Sequential, layers, ops
+from layerkit import Input, Model, Sequential, activations, layers, ops
 from layerkit.utils import check_gradients
 
 WORST = {}
@@ -66,6 +66,58 @@ def test_a_call_dense_stack_gives_the_built_in_gradients_to_1e_12(float64, activ
         err = _rel(a, b)
         _worst("call Dense vs built-in Dense", err)
         assert err < 1e-12
+
+
+class KerasStyleDense(layers.Layer):
+    """Dense as Keras's own code writes it: ``self.activation = activations.get(...)``."""
+
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.activation = units, activations.get(activation)
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def call(self, inputs):
+        return self.activation(ops.matmul(inputs, self.w) + self.b)
+
+
+class ReluBlock(layers.Layer):
+    """The guide's MLPBlock: ``activations.relu(x)`` called on what the inner layers return."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.linear_1, self.linear_2 = CallDense(7), CallDense(2)
+
+    def call(self, inputs):
+        return self.linear_2(activations.relu(self.linear_1(inputs)))
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "softmax", "gelu"])
+def test_activations_called_on_recorded_tensors_are_differentiated(float64, activation):
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(16, 5)), rng.normal(size=(16, 2))
+    built_in = Sequential([Input((5,)), layers.Dense(6, activation=activation), layers.Dense(2)])
+    written = Sequential([Input((5,)), KerasStyleDense(6, activation), KerasStyleDense(2)])
+    written.set_weights(built_in.get_weights())
+    for model in (built_in, written):
+        model.compile(loss="mse")
+    for a, b in zip(built_in.compute_gradients(x, y), written.compute_gradients(x, y)):
+        assert _rel(a, b) < 1e-12
+
+
+def test_a_block_calling_activations_relu_trains_like_its_built_in_twin(float64):
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(16, 5)), rng.normal(size=(16, 2))
+    built_in = Sequential([Input((5,)), layers.Dense(7, activation="relu"), layers.Dense(2)])
+    written = Sequential([Input((5,)), ReluBlock()])
+    written.set_weights(built_in.get_weights())
+    for model in (built_in, written):
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(x, y, epochs=3, batch_size=4, verbose=0, shuffle=False)
+    for a, b in zip(built_in.get_weights(), written.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
 class Gated(layers.Layer):

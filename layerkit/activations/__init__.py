@@ -26,6 +26,7 @@ import functools
 import inspect
 
 from layerkit import registry
+from layerkit.activations._attach import record_tensors_with, tensor_aware
 from layerkit.activations.along_axis import glu, log_softmax, softmax, sparsemax
 from layerkit.activations.exponential_units import celu, elu, exponential, selu
 from layerkit.activations.rectifiers import leaky_relu, linear, relu, relu6, threshold
@@ -49,6 +50,15 @@ from layerkit.activations.squashing import (
     tanh,
 )
 
+# Each public activation also takes layerkit.ops Tensors (recorded inside a call()).
+(linear, relu, leaky_relu, relu6, threshold, elu, selu, celu, exponential, sigmoid, log_sigmoid,
+ hard_sigmoid, sparse_sigmoid, tanh, hard_tanh, softsign, softplus, sparse_plus, squareplus, silu,
+ hard_silu, gelu, mish, tanh_shrink, soft_shrink, hard_shrink, softmax, log_softmax, sparsemax,
+ glu) = map(tensor_aware, (
+    linear, relu, leaky_relu, relu6, threshold, elu, selu, celu, exponential, sigmoid, log_sigmoid,
+    hard_sigmoid, sparse_sigmoid, tanh, hard_tanh, softsign, softplus, sparse_plus, squareplus,
+    silu, hard_silu, gelu, mish, tanh_shrink, soft_shrink, hard_shrink, softmax, log_softmax,
+    sparsemax, glu))
 swish = silu
 hard_swish = hard_silu
 
@@ -56,7 +66,8 @@ __all__ = ["celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sig
            "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
            "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
            "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink",
-           "threshold", "backward_of", "deserialize", "get", "names", "serialize"]
+           "threshold", "backward_of", "deserialize", "get", "names", "record_tensors_with",
+           "serialize"]
 
 _ACTIVATIONS = {
     f.__name__: f

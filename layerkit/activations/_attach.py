@@ -1,4 +1,9 @@
-"""The one decorator every activation file uses to attach a backward pass to its forward."""
+"""The one decorator every activation file uses to attach a backward pass to its forward, and
+the wrapper that lets ``layerkit.ops`` record an activation applied to one of its Tensors."""
+
+import functools
+
+import numpy as np
 
 
 def backward_for(forward):
@@ -30,3 +35,42 @@ def backward_for(forward):
         return backward
 
     return attach
+
+
+_tensor_recorder = []  # [recorder] once layerkit.ops has registered itself
+
+
+def record_tensors_with(recorder):
+    """Let ``recorder(activation, x, args, kwargs)`` apply activations to ``layerkit.ops`` Tensors.
+
+    ``layerkit.ops`` calls this when it is imported, so that ``relu(x)`` on a Tensor that
+    a ``call()`` is recording is recorded as an operation (its gradient flows), as
+    ``keras.activations.relu`` does on a backend tensor; this package does not import
+    ``layerkit.ops``. The recorder returns ``NotImplemented`` for anything but a Tensor.
+    """
+    _tensor_recorder[:] = [recorder]
+
+
+def tensor_aware(function):
+    """``function`` for NumPy arrays, recorded by ``layerkit.ops`` for its Tensors.
+
+    The wrapper keeps ``function``'s name, docstring and ``backward``; arrays go
+    straight to ``function``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> def double(x):
+    ...     return 2 * x
+    >>> tensor_aware(double)(np.ones(2))
+    array([2., 2.])
+    """
+    @functools.wraps(function)
+    def activation(x, *args, **kwargs):
+        if type(x) is not np.ndarray and _tensor_recorder:
+            recorded = _tensor_recorder[0](activation, x, args, kwargs)
+            if recorded is not NotImplemented:
+                return recorded
+        return function(x, *args, **kwargs)
+
+    return activation

@@ -5,6 +5,8 @@ An activation is ``y = f(x, **kwargs)`` with its backward ``f.backward(g, x, y,
 of them, so every activation that module has (or gains) is differentiable here.
 """
 
+import inspect
+
 from layerkit import activations
 from layerkit.ops.operation import Operation
 from layerkit.ops.tensor import Tensor
@@ -58,3 +60,15 @@ def activation(name, x, **kwargs):
     if isinstance(x, Tensor):
         return Activation(function, kwargs)(x)
     return function(x, **kwargs)
+
+
+def _record(function, x, args, kwargs):
+    """``layerkit.activations``' hook: ``function(x, *args, **kwargs)`` recorded for a Tensor."""
+    if not isinstance(x, Tensor):
+        return NotImplemented
+    keywords = inspect.signature(function).bind(x, *args, **kwargs).arguments
+    keywords.pop(next(iter(keywords)))  # the input itself
+    return Activation(function, dict(keywords))(x)
+
+
+activations.record_tensors_with(_record)

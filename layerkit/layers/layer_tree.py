@@ -5,6 +5,8 @@ makes it an inner layer: a model's layers, a custom layer's sublayers. The engin
 walks this tree to find every weight, every added loss and every staged update.
 """
 
+_CONTAINERS = (list, tuple, dict)
+
 
 class LayerTree:
     """Mixin of :class:`~layerkit.layers.Layer`: the tree of layers set as attributes."""
@@ -39,9 +41,10 @@ class LayerTree:
         for name, value in vars(self).items():
             if isinstance(value, LayerTree):
                 tracked.append((name, value))
-            elif isinstance(value, (list, tuple, dict)):
-                items = list(value.values() if isinstance(value, dict) else value)
-                if items and all(isinstance(item, LayerTree) for item in items):
+            elif type(value) in _CONTAINERS and value:
+                items = list(value.values() if type(value) is dict else value)
+                if isinstance(items[0], LayerTree) and all(
+                        isinstance(item, LayerTree) for item in items):
                     tracked.append((name, items))
         return tracked
 

@@ -16,6 +16,7 @@ called several times, each call keeps its own cache and the weight gradients add
 """
 
 import contextlib
+import functools
 import inspect
 
 import numpy as np
@@ -62,7 +63,7 @@ def weights_as_variables(layer, tape):
     Trained weights are watched by ``tape``; the others (and all, without a tape) are
     constants. Yields ``{weight name: Variable}``; the plain arrays are put back after.
     """
-    trained = {name for owner, name in layer.trainable_slots() if owner is layer}
+    trained = set(layer.trainable_weight_names)
     variables, by_id = {}, {}
     for name in layer.weight_names:
         array = getattr(layer, name)
@@ -81,9 +82,14 @@ def weights_as_variables(layer, tape):
 def run_call(layer, inputs, training):
     """``layer.call(inputs)`` with the training flag passed when ``call`` takes it."""
     with training_scope(training):
-        if "training" in inspect.signature(layer.call).parameters:
+        if _takes_training(type(layer).call):
             return layer.call(inputs, training=training)
         return layer.call(inputs)
+
+
+@functools.lru_cache(maxsize=256)
+def _takes_training(call):
+    return "training" in inspect.signature(call).parameters
 
 
 def traced_forward(layer, inputs, training):
@@ -111,18 +117,20 @@ def traced_forward(layer, inputs, training):
 
 def traced_backward(layer, record, grad_output, input_gradient):
     """Fill ``layer.grads`` (and its inner layers') from the record; return dL/d(inputs)."""
-    trained = [name for owner, name in layer.trainable_slots() if owner is layer]
+    trained = layer.trainable_weight_names
     inputs = [x for x in record.inputs if isinstance(x, Tensor)] if input_gradient else []
-    for inner in layer.flatten_layers(include_self=False):
+    inner_layers = layer.flatten_layers(include_self=False)
+    for inner in inner_layers:
         inner.grads = {}
     targets = _as_list(record.outputs) + list(record.losses)
     seeds = _as_list(grad_output) + [None] * len(record.losses)  # d(total)/d(added loss) = 1
     results = record.tape.gradient(targets, [record.variables[n] for n in trained] + inputs,
                                    output_gradients=seeds, unconnected_gradients="zero")
     layer.grads = dict(zip(trained, results[:len(trained)]))
-    for inner, name in layer.weight_slots():  # inner layers the output does not depend on
-        if inner is not layer and inner.trainable and name not in inner.grads:
-            inner.grads[name] = 0 * getattr(inner, name)
+    for inner in inner_layers:  # inner layers the output does not depend on
+        for name in inner.trainable_weight_names:
+            if name not in inner.grads:
+                inner.grads[name] = 0 * getattr(inner, name)
     if not input_gradient:
         return None
     input_grads = iter(results[len(trained):])

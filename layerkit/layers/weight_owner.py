@@ -126,14 +126,21 @@ class WeightOwner:
         return ([n for n in self._weight_names if n not in self._non_trainable_names]
                 + [n for n in self._weight_names if n in self._non_trainable_names])
 
+    @property
+    def trainable_weight_names(self):
+        """The names of this layer's own weights the optimizer updates (none when frozen)."""
+        if not self._trainable:
+            return []
+        return [n for n in self._weight_names if n not in self._non_trainable_names]
+
     def weight_slots(self):
         """``[(layer, weight name)]`` of this layer's weights and its inner layers', in order."""
         return [(layer, name) for layer in self.flatten_layers() for name in layer.weight_names]
 
     def trainable_slots(self):
         """``[(layer, weight name)]`` of the weights the optimizer updates, in order."""
-        return [(layer, name) for layer in self.flatten_layers() if layer.trainable
-                for name in layer.weight_names if name not in layer._non_trainable_names]
+        return [(layer, name) for layer in self.flatten_layers()
+                for name in layer.trainable_weight_names]
 
     @property
     def weights(self):

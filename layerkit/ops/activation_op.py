@@ -66,9 +66,10 @@ def _record(function, x, args, kwargs):
     """``layerkit.activations``' hook: ``function(x, *args, **kwargs)`` recorded for a Tensor."""
     if not isinstance(x, Tensor):
         return NotImplemented
-    keywords = inspect.signature(function).bind(x, *args, **kwargs).arguments
-    keywords.pop(next(iter(keywords)))  # the input itself
-    return Activation(function, dict(keywords))(x)
+    if args:  # positional arguments after x, named for the operation
+        kwargs = inspect.signature(function).bind(x, *args, **kwargs).arguments
+        kwargs.pop(next(iter(kwargs)))  # the input itself
+    return Activation(function, dict(kwargs))(x)
 
 
 activations.record_tensors_with(_record)

@@ -166,6 +166,7 @@ def test_keras_training_false_call_argument_loads(tmp_path):
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"training": True}, "called with training=True in the graph"),
+    ({"training": "no"}, "`training` must be true, false or null; found 'no'"),
     ({"training": False, "scale": 2.0}, "call arguments .* are not supported"),
     ([1], "`kwargs` must be a JSON object")])
 def test_other_call_arguments_are_refused(tmp_path, kwargs, match):

@@ -34,8 +34,11 @@ class ProgbarLogger(Callback):
     second); at the epoch's end the bar is cleared and one line is printed in
     full, never cut: ``Epoch 3/10 - 20/20 - 0.05s - loss: ... - val_loss: ...``.
     ``verbose=2``: that line only, without the step count. ``evaluate`` and
-    ``predict`` get the same (``Evaluate - ...``, ``Predict - ...``); the
-    validation inside ``fit`` shows nothing of its own.
+    ``predict`` get the same (``Evaluate - ...``, ``Predict - ...``; ``predict``
+    with ``verbose=2`` says how many steps it ran: ``Predict 4 steps - 0.01s``); the
+    validation inside ``fit`` shows nothing of its own. When the number of steps is
+    not known ahead (a generator without ``steps``), the bar counts without a total
+    and the closing line gives the steps that ran (``7/7``), as Keras does.
 
     It takes no constructor arguments, so its config is ``{}`` (the verbosity
     comes from the loop's ``params``).
@@ -53,6 +56,7 @@ class ProgbarLogger(Callback):
         super().__init__()
         self._bar = None
         self._in_fit = False
+        self._seen = 0
         self._started = self._last_refresh = 0.0
 
     @property
@@ -62,11 +66,13 @@ class ProgbarLogger(Callback):
 
     def _open(self, description, total):
         self._started = self._last_refresh = time.perf_counter()
+        self._seen = 0
         if self.verbose == 1:
             self._bar = tqdm(total=total, desc=description, unit="step", file=sys.stdout,
                              leave=False, dynamic_ncols=True, mininterval=REFRESH_SECONDS)
 
     def _advance(self, logs):
+        self._seen += 1
         if self._bar is None:
             return
         self._bar.update(1)
@@ -79,7 +85,7 @@ class ProgbarLogger(Callback):
         """Clear the bar, then print the closing line whole (``verbose`` 1 or 2)."""
         elapsed = f"{time.perf_counter() - self._started:.2f}s"
         if self._bar is not None:
-            count = f"{self._bar.n}/{self._bar.total}"
+            count = f"{self._seen}/{self._bar.total or self._seen}"
             self._bar.close()
             self._bar = None
             parts = (prefix, count, elapsed, format_logs(logs))
@@ -123,5 +129,4 @@ class ProgbarLogger(Callback):
         self._advance(None)
 
     def on_predict_end(self, logs=None):
-        self._close("Predict" if self._bar is not None else f"Predict {self.params.get('steps')} steps",
-                    None)
+        self._close("Predict" if self._bar is not None else f"Predict {self._seen} steps", None)

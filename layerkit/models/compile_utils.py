@@ -2,14 +2,17 @@
 
 A model with several outputs has a loss per output (one loss for all, a list,
 or a dict by output name, as Keras takes them); the training loss is their
-weighted sum. Logs are named as Keras names them: ``loss`` and, with several
-outputs, ``<output>_loss`` and ``<output>_<metric>``.
+weighted sum. Sample weights are one array for every output or one per output
+(:class:`~layerkit.models.sample_weights.OutputSampleWeights`): each output's loss and
+weighted metrics take their own. Logs are named as Keras names them: ``loss`` and, with
+several outputs, ``<output>_loss`` and ``<output>_<metric>``.
 """
 
 import numpy as np
 
 from layerkit import losses as losses_module
 from layerkit import metrics as metrics_module
+from layerkit.models.sample_weights import weights_for_output
 
 _OBJECT = "__layerkit_object__"
 
@@ -122,12 +125,12 @@ class CompiledLoss:
         the gradient at Z, ``(A - Y) / N``; the others' is the gradient at the output.
         """
         total, values, grads = 0.0, [], []
-        for loss, weight, fused, layer, y, y_pred in zip(self.losses, self.weights, self.fused,
-                                                         self.output_layers, ys, y_preds):
+        for index, (loss, weight, fused, layer, y, y_pred) in enumerate(zip(
+                self.losses, self.weights, self.fused, self.output_layers, ys, y_preds)):
             if loss is None:
                 values.append(None), grads.append(None)
                 continue
-            weight_of = _sample_weight_for(sample_weight, y_pred)
+            weight_of = _sample_weight_for(weights_for_output(sample_weight, index), y_pred)
             if fused:
                 value, grad = loss.logits_value_and_gradient(y, layer.Z, y_pred, weight_of)
             else:
@@ -146,12 +149,12 @@ class CompiledLoss:
         total, values = 0.0, []
         fused_outputs = self.fused if from_logits else [False] * len(self.losses)
         layers = self.output_layers if from_logits else [None] * len(self.losses)
-        for loss, weight, fused, layer, y, y_pred in zip(self.losses, self.weights, fused_outputs,
-                                                         layers, ys, y_preds):
+        for index, (loss, weight, fused, layer, y, y_pred) in enumerate(zip(
+                self.losses, self.weights, fused_outputs, layers, ys, y_preds)):
             if loss is None:
                 values.append(None)
                 continue
-            weight_of = _sample_weight_for(sample_weight, y_pred)
+            weight_of = _sample_weight_for(weights_for_output(sample_weight, index), y_pred)
             value = (loss.logits_value(y, layer.Z, weight_of) if fused
                      else loss.value(y, y_pred, weight_of))
             value = float(value) * weight
@@ -162,8 +165,8 @@ class CompiledLoss:
 
 def _sample_weight_for(sample_weight, y_pred):
     """Per-sample weights (N,) shaped (N, 1, ...) to weigh every value of a sample of a
-    sequence output (N, T, ..., units) alike."""
-    if sample_weight is None or np.ndim(y_pred) <= 2:
+    sequence output (N, T, ..., units) alike; per-timestep weights (N, T) as they are."""
+    if sample_weight is None or np.ndim(y_pred) <= 2 or np.ndim(sample_weight) > 1:
         return sample_weight
     return sample_weight.reshape((-1,) + (1,) * (np.ndim(y_pred) - 2))
 
@@ -234,9 +237,10 @@ class CompiledMetrics:
         for tracker, value in zip(self.output_trackers, values):
             if value is not None:
                 tracker.update_state(value, sample_weight=batch_size)
-        for group, y, y_pred in zip(self.per_output, ys, y_preds):
+        for index, (group, y, y_pred) in enumerate(zip(self.per_output, ys, y_preds)):
+            own = weights_for_output(sample_weight, index)
             for metric, weighted in group:
-                metric.update_state(y, y_pred, sample_weight=sample_weight if weighted else None)
+                metric.update_state(y, y_pred, sample_weight=own if weighted else None)
 
     def reset(self):
         for metric in self.metrics:

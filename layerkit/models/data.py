@@ -11,6 +11,8 @@ import numbers
 
 import numpy as np
 
+from layerkit.models.sample_weights import OutputSampleWeights, shaped_for_output
+
 #: What ``fit``, ``evaluate`` and ``predict`` accept as an array: NumPy arrays (memmaps
 #: included), nested lists and tuples of numbers, and objects exposing the array
 #: protocol (an h5py dataset, a pandas frame...).
@@ -202,22 +204,86 @@ def check_inputs(model, x, caller):
     return xs
 
 
-def check_sample_weight(sample_weight, n, caller):
-    """Per-sample weights of shape (N,) (``(N, 1)`` is accepted as Keras does)."""
-    if isinstance(sample_weight, dict) or (isinstance(sample_weight, (list, tuple)) and any(
-            isinstance(w, np.ndarray) and w.ndim > 0 for w in sample_weight)):
-        raise TypeError(f"`sample_weight` of {caller}() must be one array of per-sample weights, "
-                        "shape (N,), applied to every output (as Keras applies a single array). "
-                        "One array per output (a dict or a list of arrays) is not supported. "
-                        f"Received: a {type(sample_weight).__name__}")
-    sample_weight = as_numeric("sample_weight", sample_weight, caller, np.float64)
-    if sample_weight.ndim == 2 and sample_weight.shape[1] == 1:
-        sample_weight = sample_weight[:, 0]
-    if sample_weight.ndim != 1 or (sample_weight < 0).any():
-        raise ValueError(f"`sample_weight` of {caller}() must hold one non-negative weight per "
-                         f"sample: shape (N,) or (N, 1). Received shape {sample_weight.shape}"
-                         + (" with negative weights." if sample_weight.ndim == 1 else "."))
-    return sample_weight
+def _per_output_structure(sample_weight):
+    """Whether ``sample_weight`` gives weights per output (a dict, or a list of arrays)."""
+    return isinstance(sample_weight, dict) or (isinstance(sample_weight, (list, tuple)) and any(
+        item is None or (isinstance(item, np.ndarray) and item.ndim > 0) for item in sample_weight))
+
+
+def check_sample_weight(sample_weight, n, caller, output_names=("output",), output_shapes=None):
+    """Sample weights as Keras's ``fit`` takes them, checked before anything changes.
+
+    One array weighs every output alike. A dict by output name, or a list with one
+    entry per output, weighs each output by its own array (None, or a name left out,
+    leaves that output unweighted). An array is ``(N,)`` or ``(N, 1)``, one weight per
+    sample, or, for a sequence output ``(N, T, D)``, ``(N, T)``: one per timestep.
+
+    Parameters
+    ----------
+    sample_weight : array-like, dict or list
+    n : int
+        The number of samples.
+    caller : str
+    output_names : sequence of str
+    output_shapes : sequence of tuple, optional
+        The outputs' shapes (``(None, units)`` for each when not given).
+
+    Returns
+    -------
+    ndarray or OutputSampleWeights
+        An array for one array (or one output), else the arrays per output.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For unknown output names, a list of the wrong length, non-numeric, NaN or
+        negative weights, a shape that does not line up with its output, or a number of
+        rows other than ``n``.
+
+    Example
+    -------
+    >>> check_sample_weight([[1.0], [2.0]], 2, "fit").tolist()
+    [1.0, 2.0]
+    >>> check_sample_weight({"b": np.ones(2)}, 2, "fit", ["a", "b"])
+    OutputSampleWeights([None, (2,)])
+    """
+    names = list(output_names)
+    shapes = list(output_shapes) if output_shapes is not None else [(None, None)] * len(names)
+    if not _per_output_structure(sample_weight):
+        weights = as_numeric("sample_weight", sample_weight, caller, np.float64)
+        checked = [shaped_for_output("sample_weight", weights, shape, caller) for shape in shapes]
+        _check_rows({"sample_weight": checked[0]}, n, caller)
+        return checked[0]
+    if isinstance(sample_weight, dict):
+        unknown = sorted(set(sample_weight) - set(names), key=str)
+        if unknown:
+            raise ValueError(f"`sample_weight` of {caller}() has keys {unknown}, but the model's "
+                             f"outputs are {names}.")
+        given = [sample_weight.get(name) for name in names]
+    elif len(sample_weight) != len(names):
+        raise ValueError(f"`sample_weight` of {caller}() must have one entry per output "
+                         f"({len(names)}: {names}) when given as a list. Received "
+                         f"{len(sample_weight)} entries.")
+    else:
+        given = list(sample_weight)
+    labels = ["sample_weight"] if len(names) == 1 else [f"sample_weight[{name!r}]" for name in names]
+    checked = {label: shaped_for_output(label, as_numeric(label, w, caller, np.float64), shape,
+                                        caller)
+               for label, w, shape in zip(labels, given, shapes) if w is not None}
+    if not checked:
+        raise ValueError(f"`sample_weight` of {caller}() gives no weights for any output "
+                         f"{names}: pass None instead.")
+    _check_rows(checked, n, caller)
+    arrays = [checked.get(label) for label in labels]
+    return arrays[0] if len(names) == 1 else OutputSampleWeights(arrays)
+
+
+def _check_rows(named, n, caller):
+    """Every named array has ``n`` rows, as the inputs do."""
+    for label, array in named.items():
+        if len(array) != n:
+            raise ValueError(f"Data given to {caller}() must have the same number of samples: "
+                             f"x has {n}, {label} has {len(array)}.")
 
 
 def check_class_weight(class_weight, num_classes, caller):
@@ -261,12 +327,11 @@ def check_data(model, x, y, sample_weight, caller, class_weight=None):
     labels = ["y"] if len(names) == 1 else [f"y[{name!r}]" for name in names]
     ys = [None if (value is None and loss is None) else as_numeric(label, value, caller)
           for label, value, loss in zip(labels, ys, losses)]
-    if sample_weight is not None:
-        sample_weight = check_sample_weight(sample_weight, len(xs[0]), caller)
     x_labels = ["x"] if len(xs) == 1 else model.input_names
-    check_same_length({**dict(zip(x_labels, xs)), **dict(zip(labels, ys)),
-                       "sample_weight": sample_weight}, caller)
+    check_same_length({**dict(zip(x_labels, xs)), **dict(zip(labels, ys))}, caller)
     output_shapes = model.check_input(xs, caller)
+    if sample_weight is not None:
+        sample_weight = check_sample_weight(sample_weight, len(xs[0]), caller, names, output_shapes)
     originals = ys
     with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused just below
         ys = [None if loss is None or value is None else

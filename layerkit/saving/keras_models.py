@@ -164,7 +164,19 @@ def _call(node, where):
             node["args"]) != 1:
         raise ValueError(f"{where}: expected {{'args': [inputs], 'kwargs': {{}}}}; found {node!r}.")
     kwargs = node.get("kwargs") or {}
-    if not isinstance(kwargs, dict) or any(value is not None for value in kwargs.values()):
+    if not isinstance(kwargs, dict):
+        raise ValueError(f"{where}: `kwargs` must be a JSON object; found {kwargs!r}.")
+    training = kwargs.get("training")
+    if training is True:
+        raise ValueError(f"{where}: the layer was called with training=True in the graph (noise "
+                         "kept at inference, as Monte Carlo dropout): not supported, layerkit's "
+                         "model passes its own training flag to every layer.")
+    if training is not None and training is not False:
+        raise ValueError(f"{where}: a call's `training` must be true, false or null; found "
+                         f"{training!r}.")
+    # Keras records `training=False` for layers with a training argument: the model's own
+    # flag overrides it in every fit, evaluate and predict, as in layerkit.
+    if any(value is not None for key, value in kwargs.items() if key != "training"):
         raise ValueError(f"{where}: layerkit calls a layer on its inputs alone; the call "
                          f"arguments {kwargs!r} are not supported.")
     argument = node["args"][0]

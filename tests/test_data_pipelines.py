@@ -447,12 +447,6 @@ def test_dicts_of_arrays_by_input_and_output_name_in_every_form():
         np.testing.assert_array_equal(predicted[key], value)
 
 
-def test_one_sample_weight_per_output_is_refused_clearly():
-    x, y = _named_data()
-    with pytest.raises(TypeError, match="One array per output .* is not supported"):
-        _two_heads().fit(x, y, sample_weight={"reg": np.ones(N), "cls": np.ones(N)}, verbose=0)
-
-
 def test_validation_data_forms_give_the_same_validation_logs():
     x, y, w = _data()
     logs = []

@@ -62,7 +62,8 @@ WEIGHTS_DAMAGE = {
     "huge declared kernel": lambda h: _replace(h, "layers/dense/vars/0", shape=(10**6, 10**6),
                                                dtype="f4", chunks=(1, 1)),
     "complex values": lambda h: _replace(h, "layers/dense/vars/1", data=np.ones(3) + 5j),
-    "integer values": lambda h: _replace(h, "layers/dense/vars/1", data=np.arange(3)),
+    "integers no float holds exactly": lambda h: _replace(
+        h, "layers/dense/vars/1", data=np.array([2**53 + 1, 0, 0], dtype=np.int64)),
     "strings": lambda h: _replace(h, "layers/dense/vars/1", data=np.array([b"a", b"b", b"c"])),
     "nan": lambda h: _replace(h, "layers/dense/vars/1", data=np.array([0.0, np.nan, 0.0])),
     "inf": lambda h: _replace(h, "layers/dense_1/vars/0", data=np.full((3, 2), np.inf)),
@@ -111,6 +112,18 @@ def test_a_declared_terabyte_is_refused_before_any_allocation(tmp_path):
     assert path.stat().st_size < 100_000
     with pytest.raises(ValueError, match=r"expected shape \(4, 3\), found \(1000000, 1000000\)"):
         _model(seed=2).load_weights(path)
+
+
+def test_integer_weights_that_convert_exactly_load(tmp_path):
+    """Keras writes some weights as integers (an adapted Normalization's count)."""
+    path = tmp_path / "m.weights.h5"
+    _model(seed=1).save_weights(path)
+    _edit(path, lambda h: _replace(h, "layers/dense/vars/1", data=np.array([3, -2, 7],
+                                                                           dtype=np.int32)))
+    target = _model(seed=2)
+    target.load_weights(path)
+    np.testing.assert_array_equal(target.layers[0].bias, [3.0, -2.0, 7.0])
+    assert target.layers[0].bias.dtype == np.float32
 
 
 # ------------------------------------------------------------------ model files

@@ -949,15 +949,16 @@ def test_fit_evaluate_predict_with_lists():
     assert list(logs) == names
     values = model.evaluate([xa, xb], [yp, yq], verbose=0)
     assert values == [logs[n] for n in names]
-    # The logged per-output losses are the weighted ones, and they add up to "loss".
+    # As in Keras, each output's logged loss is unweighted; "loss" weighs them.
     prob, value = model.predict([xa, xb], verbose=0)
     assert isinstance(model.predict([xa, xb], verbose=0), list)
     assert prob.shape == (20, 1) and value.shape == (20, 2)
     bce = -np.mean(yp * np.log(prob[:, 0]) + (1 - yp) * np.log(1 - prob[:, 0]))
     mse = np.mean((value - yq) ** 2)
-    np.testing.assert_allclose(logs["p_loss"], 2.0 * bce, rtol=1e-5)
-    np.testing.assert_allclose(logs["q_loss"], 0.5 * mse, rtol=1e-5)
-    np.testing.assert_allclose(logs["loss"], logs["p_loss"] + logs["q_loss"], rtol=1e-6)
+    np.testing.assert_allclose(logs["p_loss"], bce, rtol=1e-5)
+    np.testing.assert_allclose(logs["q_loss"], mse, rtol=1e-5)
+    np.testing.assert_allclose(logs["loss"], 2.0 * logs["p_loss"] + 0.5 * logs["q_loss"],
+                               rtol=1e-6)
     np.testing.assert_allclose(logs["q_mae"], np.mean(np.abs(value - yq)), rtol=1e-5)
     np.testing.assert_allclose(logs["p_accuracy"], np.mean((prob[:, 0] > 0.5) == yp), rtol=1e-6)
     # The same model called on its arrays one batch at a time gives the same outputs.
@@ -984,8 +985,9 @@ def test_fit_evaluate_predict_with_dicts():
     listed = model.predict([xa, xb], verbose=0)  # a list in the inputs' order works too
     np.testing.assert_array_equal(listed["value"], predicted["value"])
     mse = np.mean((predicted["value"] - yq) ** 2)
-    np.testing.assert_allclose(logs["value_loss"], 3.0 * mse, rtol=1e-5)
-    np.testing.assert_allclose(logs["loss"], logs["prob_loss"] + logs["value_loss"], rtol=1e-6)
+    np.testing.assert_allclose(logs["value_loss"], mse, rtol=1e-5)
+    np.testing.assert_allclose(logs["loss"], logs["prob_loss"] + 3.0 * logs["value_loss"],
+                               rtol=1e-6)
 
 
 def test_single_output_graph_keeps_plain_names_and_arrays():

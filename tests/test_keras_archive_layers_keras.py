@@ -322,10 +322,6 @@ def test_an_adapted_normalization_crosses_from_layerkit_to_keras(tmp_path):
           True, "layerkit -> keras")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "Keras stores an adapted Normalization's `count` as int32; layerkit's strict weights reader "
-    "(saving/h5_files.read_array) refuses integer datasets for a weight: it must accept exact "
-    "integers for an integer-valued weight (outside this module's files; see the report)."))
 def test_an_adapted_keras_normalization_loads(tmp_path):
     cross(tmp_path, adapted_normalization, lambda seed: family_data("dense", seed), "mse", "adam",
           True, "keras -> layerkit")

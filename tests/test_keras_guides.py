@@ -688,13 +688,7 @@ def callback_transcript(x_train, y_train, x_test, y_test):
     return res
 
 
-LOGS_NONE = ("layerkit's CallbackList passes logs=None to on_train_begin, on_epoch_begin, the batch "
-             "begin hooks, on_test_begin and the predict hooks, where Keras passes a dict "
-             "(python_utils.pythonify_logs); the guide's CustomCallback calls logs.keys() in "
-             "every hook. The fix is in layerkit/callbacks/callback_list.py (see the report).")
 
-
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=LOGS_NONE)
 def test_every_callback_hook_in_order_with_its_log_keys(callback_data, capsys):
     callback_transcript(*callback_data)
     lines = [line for line in capsys.readouterr().out.splitlines() if "log keys" in line]

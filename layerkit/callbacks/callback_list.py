@@ -122,12 +122,13 @@ class CallbackList(Callback):
             callback.on_train_resume(epoch)
 
     def _call(self, hook, *args):
-        for callback in self.callbacks:
-            getattr(callback, hook)(*args)
+        *args, logs = args
+        for callback in self.callbacks:  # a dict for each, as Keras's pythonify_logs gives
+            getattr(callback, hook)(*args, {} if logs is None else logs)
 
     def _call_batch(self, hook, batch, logs):
         for callback in self._listeners[hook]:
-            getattr(callback, hook)(batch, logs)
+            getattr(callback, hook)(batch, {} if logs is None else logs)
 
     def on_train_begin(self, logs=None):
         self._call("on_train_begin", logs)

@@ -123,6 +123,8 @@ class CompiledLoss:
 
         A fused output's value comes from its layer's logits ``Z`` and its gradient is
         the gradient at Z, ``(A - Y) / N``; the others' is the gradient at the output.
+        The total weighs each output's loss by its ``loss_weights`` entry; the values
+        are unweighted (Keras logs ``<output>_loss`` so).
         """
         total, values, grads = 0.0, [], []
         for index, (loss, weight, fused, layer, y, y_pred) in enumerate(zip(
@@ -136,15 +138,16 @@ class CompiledLoss:
             else:
                 value, grad = loss.value_and_gradient(y, y_pred, weight_of)
             if weight != 1.0:
-                value, grad = value * weight, grad * weight
-            total += float(value)
+                grad = grad * weight
+            total += float(value) * weight
             values.append(float(value)), grads.append(grad)
         return total, values, grads
 
     def values(self, ys, y_preds, sample_weight, from_logits=True):
         """``(total, per-output values)``: the loss alone, as evaluation needs it.
 
-        ``from_logits=False`` scores predictions given as they are (no layer's Z).
+        ``from_logits=False`` scores predictions given as they are (no layer's Z). As
+        in :meth:`value_and_gradients`, only the total is weighted.
         """
         total, values = 0.0, []
         fused_outputs = self.fused if from_logits else [False] * len(self.losses)
@@ -157,9 +160,8 @@ class CompiledLoss:
             weight_of = _sample_weight_for(weights_for_output(sample_weight, index), y_pred)
             value = (loss.logits_value(y, layer.Z, weight_of) if fused
                      else loss.value(y, y_pred, weight_of))
-            value = float(value) * weight
-            total += value
-            values.append(value)
+            total += float(value) * weight
+            values.append(float(value))
         return total, values
 
 

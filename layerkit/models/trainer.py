@@ -380,8 +380,10 @@ class Trainer(Steps):
         with self._blas_threads(xs), batches.epoch() as steps:
             for step, (xb,) in steps:
                 callbacks.on_predict_batch_begin(step)
-                outputs.add(self.predict_step(xb))
-                callbacks.on_predict_batch_end(step, None)
+                batch_outputs = self.predict_step(xb)
+                outputs.add(batch_outputs)
+                callbacks.on_predict_batch_end(step, {"outputs":
+                                                      self._output_structure(batch_outputs)})
         callbacks.on_predict_end()
         return self._output_structure(outputs.result())
 

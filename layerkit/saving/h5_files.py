@@ -89,17 +89,27 @@ def child(group, path, kind, where):
 
 
 def read_array(dataset, shape, dtype, where):
-    """A floating-point dataset of exactly ``shape``, read and checked to fit ``dtype``.
+    """A numeric dataset of exactly ``shape``, read and checked to fit ``dtype``.
 
     The shape and dtype are checked before reading (nothing is allocated for a bogus
-    declaration); the values after (finite, within ``dtype``'s range).
+    declaration); the values after (finite, within ``dtype``'s range). Integers are
+    accepted only where each converts exactly (Keras stores an adapted
+    ``Normalization``'s ``count`` as int32).
     """
     if dataset.shape != tuple(shape):
         raise ValueError(f"{where}: expected shape {tuple(shape)}, found {dataset.shape} in the file.")
-    if dataset.dtype.kind != "f":
+    if dataset.dtype.kind not in "fiu":
         raise ValueError(f"{where}: expected floating-point values, found dtype {dataset.dtype} "
                          "(values are not converted silently).")
     values = dataset[()]
+    if dataset.dtype.kind in "iu":
+        converted = np.asarray(values).astype(dtype)
+        with np.errstate(invalid="ignore"):  # a value rounded past the integer range
+            exact = np.array_equal(converted.astype(values.dtype), values)
+        if not exact:
+            raise ValueError(f"{where}: integer values that {np.dtype(dtype).name} cannot hold "
+                             "exactly (values are not rounded silently).")
+        values = converted
     if not np.isfinite(values).all():
         raise ValueError(f"{where}: holds NaN or inf.")
     try:

@@ -111,6 +111,8 @@ class BatchBuffers:
         return self._take(item, index)
 
     def _take(self, array, index):
+        if type(array) is not np.ndarray:  # e.g. per-output sample weights: their own rows
+            return array[index]
         key = (id(array), len(index))
         entry = self._views.get(key)
         if entry is None:

@@ -161,7 +161,7 @@ class Loss:
         y_true, y_pred, sample_weight = self._prepare(y_true, y_pred, sample_weight)
         value, grad = self._reduced(self.call(y_true, y_pred), self.backward(y_true, y_pred),
                                     y_true, y_pred, sample_weight)
-        return value, grad.reshape(shape)
+        return value, (grad if grad.shape == shape else grad.reshape(shape))
 
     def fuses_with(self, activation):
         """Whether ``activation`` is this loss's fused partner (sigmoid + BCE, softmax + CE)."""

@@ -4,10 +4,12 @@ Examples
 --------
 ``python -m benchmarks``                          the full suite, 3 repeats
 ``python -m benchmarks --quick``                   steps divided by 50, for a smoke test
-``python -m benchmarks --workloads W1,W4 --frameworks layerkit,torch``
+``python -m benchmarks --workloads W1,W4 --frameworks layerkit,numpy,torch``
+``python -m benchmarks --dtypes float32``          one dtype only
 ``python -m benchmarks --update-docs``             also refresh docs/performance.md's table
 ``python -m benchmarks --report benchmarks/results/latest.json --update-docs``
                                                    re-render a saved run, without running
+                                                   (its medians and targets recomputed)
 """
 
 import argparse
@@ -15,8 +17,8 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import runner
-from benchmarks.workloads import FRAMEWORKS, WORKLOADS
+from benchmarks import report, runner, summary
+from benchmarks.workloads import DTYPES, FRAMEWORKS, WORKLOADS
 
 QUICK_DIVISOR = 50
 
@@ -41,15 +43,20 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int, default=3, help="runs of each cell (default 3)")
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS),
                         type=lambda t: _names(t, FRAMEWORKS, "framework"),
-                        help="comma-separated, from: " + ",".join(FRAMEWORKS))
+                        help="comma-separated, from: " + ",".join(FRAMEWORKS)
+                        + " (numpy: the lean hand-written NumPy loop)")
     parser.add_argument("--workloads", default=",".join(WORKLOADS),
                         type=lambda t: _names(t, list(WORKLOADS), "workload"),
                         help="comma-separated, from: " + ",".join(WORKLOADS))
+    parser.add_argument("--dtypes", default=",".join(DTYPES),
+                        type=lambda t: _names(t, DTYPES, "dtype"),
+                        help="comma-separated, from: " + ",".join(DTYPES))
     parser.add_argument("--output", type=Path, default=runner.ROOT / "benchmarks" / "results",
                         help="folder of the JSON and markdown reports (default benchmarks/results)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per run")
     parser.add_argument("--update-docs", action="store_true",
-                        help="replace the Results table of docs/performance.md")
+                        help="replace the Results section of docs/performance.md (needs every "
+                        "framework)")
     parser.add_argument("--report", type=Path, metavar="JSON",
                         help="render a saved results file instead of running the suite")
     args = parser.parse_args(argv)
@@ -63,19 +70,21 @@ def main(argv=None):
     args = parse_args(argv)
     if args.report:
         results = json.loads(args.report.read_text())
-        markdown = "# layerkit benchmarks\n\n" + runner.render(results)
+        results.update(summary.summarize(results["runs"], results["workloads"],
+                                         results["frameworks"]))  # with today's targets
+        markdown = "# layerkit benchmarks\n\n" + report.render(results)
     else:
         divisor = args.divisor or (QUICK_DIVISOR if args.quick else 1)
         if divisor == 1 and args.repeats < 3:
             print("note: the report's medians need --repeats 3 or more to mean much",
                   file=sys.stderr)
         results = runner.run_suite(args.workloads, args.frameworks, args.repeats, divisor,
-                                   args.timeout)
-        markdown = runner.write_results(results, args.output)
+                                   args.timeout, args.dtypes)
+        markdown = report.write_results(results, args.output)
         print(f"wrote {args.output / 'latest.json'} and {args.output / 'latest.md'}",
               file=sys.stderr)
     if args.update_docs:
-        runner.update_docs(results)
+        report.update_docs(results)
     print(markdown)
     return results
 

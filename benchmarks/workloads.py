@@ -1,34 +1,27 @@
-"""The benchmark workloads, their synthetic data, and each one written in each framework.
+"""The benchmark workloads, their synthetic data, and what every trainer shares.
 
 A :class:`Workload` describes a network and how it is trained; ``make_data``
-draws its data (NumPy only, from a fixed seed); ``TRAINERS[framework]`` trains
-it and times the training. Each framework's code is written as a user of that
-framework writes it:
-
-- layerkit and Keras 3: ``Sequential``, ``compile``, then
-  ``model.fit(x, y, batch_size=..., epochs=..., verbose=0, shuffle=...)``;
-- PyTorch: ``nn.Sequential``, a loss module, ``torch.optim.SGD`` and the
-  standard loop (``zero_grad``, forward, loss, ``backward``, ``step``,
-  ``running_loss += loss.item()``), batching by hand with ``torch.randperm``
-  when the data are shuffled (no ``DataLoader``). The sigmoid and softmax
-  outputs are folded into ``BCEWithLogitsLoss`` and ``CrossEntropyLoss``, as
-  PyTorch's documentation recommends.
+draws its data (NumPy only, from a fixed seed); :func:`timed` times a
+trainer's training and records its memory. The trainers themselves, one per
+framework, are in ``benchmarks/trainers.py`` (layerkit, PyTorch, Keras 3) and
+``benchmarks/lean.py`` (the lean NumPy loop).
 
 Every trainer warms up first (the same ``fit`` or loop on a few batches), then
-times the real training and returns ``{"seconds", "cpu_seconds", "steps", "samples",
-"loss"}`` (CPU time counts every thread).
-Only this module's functions import the frameworks, so a run pays for (and its
-peak RSS counts) only the framework it times.
+times the real training and returns ``{"seconds", "cpu_seconds", "steps",
+"samples", "loss", "weights_dtype", "rss_warm_mib", "rss_end_mib"}`` (CPU time
+counts every thread; the two RSS figures are the resident memory after the
+warm-up and at the end of the training).
 """
 
 import dataclasses
 import math
-import os
 import time
+from pathlib import Path
 
 import numpy as np
 
-FRAMEWORKS = ("layerkit", "torch", "keras")
+FRAMEWORKS = ("layerkit", "numpy", "torch", "keras")
+DTYPES = ("float32", "float64")
 SEED = 1234
 WARMUP_STEPS = 3
 
@@ -54,7 +47,7 @@ class Workload:
     momentum: float = 0.0
     shuffle: bool = False
     metric: str = "ms/step"        # "ms/step", "us/step" or "samples/s"
-    dtypes: tuple = ("float32",)
+    dtypes: tuple = DTYPES
     initializer: str = "default"   # "default", "constant" (0.1) or "normal" (N(0, 1))
     scale: str = "epochs"
 
@@ -62,6 +55,11 @@ class Workload:
     def batch(self):
         """Samples per step."""
         return self.batch_size or self.rows
+
+    @property
+    def sizes(self):
+        """The widths of the network, input first: ``(inputs, units₁, ..., units_L)``."""
+        return (self.inputs,) + tuple(units for units, _ in self.layers)
 
     @property
     def steps(self):
@@ -89,7 +87,7 @@ WORKLOADS = {w.name: w for w in (
     Workload("W4", "MLP 784-512-512-10, batch 128, momentum 0.9", 784,
              ((512, "relu"), (512, "relu"), (10, "softmax")), "sparse_categorical_crossentropy",
              0.01, rows=60000, epochs=1, batch_size=128, momentum=0.9, shuffle=True,
-             metric="samples/s", dtypes=("float32", "float64"), scale="rows"),
+             metric="samples/s", scale="rows"),
     Workload("W5", "Boston 13-10(sigmoid)-1, MSE, batch 11", 13, ((10, "sigmoid"), (1, None)),
              "mse", 0.01, rows=404, epochs=100, batch_size=11, shuffle=True, metric="us/step",
              initializer="normal"),
@@ -131,141 +129,44 @@ def make_data(workload, dtype, seed=SEED):
     return x.astype(dtype, copy=False), y.astype(dtype, copy=False)
 
 
-def _timed(workload, train, weight):
-    """Time ``train()``, which returns the steps done and the last loss.
+# ---------------------------------------------------------------- what every trainer shares
+def rss_mib(field="VmRSS"):
+    """This process's resident memory in MiB: now (``VmRSS``) or at its peak (``VmHWM``).
+
+    Read from ``/proc/self/status``; where there is none, ``ru_maxrss`` (the
+    peak) stands in for both.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(workload, train, weight):
+    """Time ``train()``, which returns the steps done and the last loss; note the RSS around it.
 
     ``weight`` (a kernel of the model) is there to record the dtype the model
     really trained in.
     """
+    rss_warm = rss_mib()
     started, cpu = time.perf_counter(), time.process_time()
     steps, loss = train()
-    return {"seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu,
-            "steps": steps, "samples": workload.epochs * workload.rows, "loss": float(loss),
-            "weights_dtype": str(weight.dtype).replace("torch.", "")}
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "steps": steps,
+            "samples": workload.epochs * workload.rows, "loss": float(loss),
+            "weights_dtype": str(weight.dtype).replace("torch.", ""),
+            "rss_warm_mib": rss_warm, "rss_end_mib": rss_mib()}
 
 
-def _warmup_rows(workload):
+def warmup_rows(workload):
+    """The rows the warm-up trains on: the first ``WARMUP_STEPS`` batches (all rows if full batch)."""
     return min(workload.rows, workload.batch * WARMUP_STEPS)
 
 
-# ---------------------------------------------------------------- layerkit
-def train_layerkit(workload, x, y, dtype):
-    """Train with ``layerkit``'s ``Sequential.fit``; returns the timing."""
-    import layerkit
-    from layerkit import initializers, layers, optimizers
-
-    layerkit.backend.set_floatx(dtype)
-    layerkit.utils.set_random_seed(SEED)
-    init = {"constant": dict(kernel_initializer=initializers.Constant(0.1),
-                             bias_initializer=initializers.Constant(0.1)),
-            "normal": dict(kernel_initializer=initializers.RandomNormal(0.0, 1.0)),
-            "default": {}}[workload.initializer]
-    model = layerkit.Sequential([layerkit.Input((workload.inputs,))]
-                                + [layers.Dense(units, activation=activation, **init)
-                                   for units, activation in workload.layers])
-    model.compile(optimizer=optimizers.SGD(learning_rate=workload.learning_rate,
-                                           momentum=workload.momentum), loss=workload.loss)
-    fit = dict(batch_size=workload.batch, verbose=0, shuffle=workload.shuffle)
-    warm = _warmup_rows(workload)
-    model.fit(x[:warm], y[:warm], epochs=1 if workload.batch_size else WARMUP_STEPS, **fit)
-
-    def train():
-        before = model.optimizer.iterations
-        history = model.fit(x, y, epochs=workload.epochs, **fit)
-        return model.optimizer.iterations - before, history.history["loss"][-1]
-
-    return _timed(workload, train, model.trainable_weights[0])
-
-
-# ---------------------------------------------------------------- PyTorch
-def train_torch(workload, x, y, dtype):
-    """Train with PyTorch: ``nn.Sequential`` and the standard manual loop; returns the timing."""
-    import torch
-    from torch import nn
-
-    torch.set_num_threads(os.cpu_count())
-    torch.manual_seed(SEED)
-    torch.set_default_dtype(getattr(torch, dtype))
-    activations = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "softmax": None, None: None}
-    modules, fan_in = [], workload.inputs
-    for i, (units, activation) in enumerate(workload.layers):
-        modules.append(nn.Linear(fan_in, units))
-        last = i == len(workload.layers) - 1
-        if activations[activation] and not (last and workload.loss != "mse"):
-            modules.append(activations[activation]())  # else the loss applies it (logits)
-        fan_in = units
-    model = nn.Sequential(*modules)
-    if workload.initializer != "default":
-        with torch.no_grad():
-            for parameter in model.parameters():
-                if workload.initializer == "constant":
-                    parameter.fill_(0.1)
-                elif parameter.dim() == 2:
-                    parameter.normal_(0.0, 1.0)
-                else:
-                    parameter.zero_()
-    loss_fn = {"binary_crossentropy": nn.BCEWithLogitsLoss(), "mse": nn.MSELoss(),
-               "sparse_categorical_crossentropy": nn.CrossEntropyLoss()}[workload.loss]
-    optimizer = torch.optim.SGD(model.parameters(), lr=workload.learning_rate,
-                                momentum=workload.momentum)
-    x, y = torch.from_numpy(x), torch.from_numpy(y)
-
-    def train(x, y, epochs):
-        n, batch, steps, running_loss = len(x), workload.batch, 0, 0.0
-        for _ in range(epochs):
-            order = torch.randperm(n) if workload.shuffle else None
-            running_loss = 0.0
-            for start in range(0, n, batch):
-                if order is None:
-                    xb, yb = x[start:start + batch], y[start:start + batch]
-                else:
-                    index = order[start:start + batch]
-                    xb, yb = x[index], y[index]
-                optimizer.zero_grad()
-                loss = loss_fn(model(xb), yb)
-                loss.backward()
-                optimizer.step()
-                running_loss += loss.item()
-                steps += 1
-        return steps, running_loss / math.ceil(n / batch)
-
-    warm = _warmup_rows(workload)
-    train(x[:warm], y[:warm], 1 if workload.batch_size else WARMUP_STEPS)
-    return _timed(workload, lambda: train(x, y, workload.epochs), model[0].weight)
-
-
-# ---------------------------------------------------------------- Keras 3
-def train_keras(workload, x, y, dtype):
-    """Train with Keras 3 (``KERAS_BACKEND=torch``) and ``model.fit``; returns the timing."""
-    os.environ["KERAS_BACKEND"] = "torch"  # before Keras is imported
-    import keras
-    import torch
-
-    torch.set_num_threads(os.cpu_count())
-    keras.backend.set_floatx(dtype)
-    keras.utils.set_random_seed(SEED)
-    init = {"constant": dict(kernel_initializer=keras.initializers.Constant(0.1),
-                             bias_initializer=keras.initializers.Constant(0.1)),
-            "normal": dict(kernel_initializer=keras.initializers.RandomNormal(0.0, 1.0)),
-            "default": {}}[workload.initializer]
-    model = keras.Sequential([keras.Input((workload.inputs,))]
-                             + [keras.layers.Dense(units, activation=activation, **init)
-                                for units, activation in workload.layers])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=workload.learning_rate,
-                                                 momentum=workload.momentum), loss=workload.loss)
-    fit = dict(batch_size=workload.batch, verbose=0, shuffle=workload.shuffle)
-    warm = _warmup_rows(workload)
-    model.fit(x[:warm], y[:warm], epochs=1 if workload.batch_size else WARMUP_STEPS, **fit)
-
-    def iterations():
-        return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
-
-    def train():
-        before = iterations()
-        history = model.fit(x, y, epochs=workload.epochs, **fit)
-        return iterations() - before, history.history["loss"][-1]
-
-    return _timed(workload, train, model.weights[0])
-
-
-TRAINERS = {"layerkit": train_layerkit, "torch": train_torch, "keras": train_keras}
+def warmup_epochs(workload):
+    """Epochs of the warm-up: one over its batches, or ``WARMUP_STEPS`` full-batch steps."""
+    return 1 if workload.batch_size else WARMUP_STEPS

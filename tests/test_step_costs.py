@@ -139,3 +139,23 @@ def test_the_environment_variable_is_read_and_checked(monkeypatch, auto_threads)
     monkeypatch.setenv("LAYERKIT_BLAS_THREADS", "many")
     with pytest.raises(ValueError, match="LAYERKIT_BLAS_THREADS"):
         layerkit.blas.blas_threads_for(10)
+
+
+# ---------------------------------------------------------------- freed memory kept
+def test_fit_tells_glibc_to_keep_freed_memory_unless_told_not_to(tmp_path):
+    import platform
+    import subprocess
+    import sys
+    program = ("import numpy as np, layerkit\n"
+               "from layerkit import allocator\n"
+               "m = layerkit.Sequential([layerkit.Input((2,)), layerkit.layers.Dense(1)])\n"
+               "m.compile(loss='mse')\n"
+               "m.fit(np.ones((4, 2)), np.ones(4), verbose=0)\n"
+               "print(allocator.keep_freed_memory())\n")
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    for setting, expected in (("1", glibc), ("0", False)):
+        env = {**__import__("os").environ, "LAYERKIT_KEEP_FREED_MEMORY": setting}
+        done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == str(expected)

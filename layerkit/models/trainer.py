@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 from layerkit import backend, optimizers
+from layerkit.allocator import keep_freed_memory
 from layerkit.blas import limited_threads
 from layerkit.callbacks import CallbackList, History
 from layerkit.interrupts import interrupt_handler
@@ -389,7 +390,9 @@ class Trainer(Steps):
 
     def _blas_threads(self, xs):
         """BLAS threads for steps on batches like ``xs``: one for small products (see
-        :mod:`layerkit.blas`; a step's multiply-adds are about rows x weights)."""
+        :mod:`layerkit.blas`; a step's multiply-adds are about rows x weights). Freed
+        arrays are kept for the next step from here on (:mod:`layerkit.allocator`)."""
+        keep_freed_memory()
         return limited_threads(len(xs[0]) * self.count_params())
 
     def _output_structure(self, outputs):

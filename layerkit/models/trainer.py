@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from layerkit import backend, optimizers
+from layerkit import backend, distribution, optimizers
 from layerkit.callbacks import CallbackList, History
 from layerkit.interrupts import interrupt_handler
 from layerkit.models import compile_utils, data
@@ -248,6 +248,7 @@ class Trainer(Steps):
                                  model=self, verbose=verbose, epochs=epochs,
                                  steps=batches.num_batches, do_validation=validation is not None)
         self._prepare_training(first[0])
+        distribution.active().check_model(self)  # the same model on every process, or an error on each
         batch_logs = callbacks.wants_batch_logs("on_train_batch_end")
         self.stop_training = False
         epoch_logs = {}
@@ -255,6 +256,7 @@ class Trainer(Steps):
         with interrupt_handler(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             callbacks.on_train_begin()
             resumed = callbacks.resume_epoch()  # e.g. BackupAndRestore after a crash
+            resumed = distribution.active().broadcast_training_state(self, resumed)  # process 0's
             for epoch in range(initial_epoch if resumed is None else resumed, epochs):
                 if batches.ran_out():  # an iterator with nothing left to train on
                     break
@@ -331,6 +333,7 @@ class Trainer(Steps):
                                                                verbose, sys.stdout.isatty())
         batches = EpochIterator(self, x, y, sample_weight, batch_size, steps, caller="evaluate")
         self._prepare_evaluation(batches.first_batch()[0])
+        distribution.active().broadcast_weights(self)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=batches.num_batches)
         return _flatten(self._evaluate_batches(batches, callbacks), return_dict)
@@ -369,6 +372,7 @@ class Trainer(Steps):
         xs = batches.first_batch()[0]
         if not self.built:
             self.build_for((None,) + xs[0].shape[1:])
+        distribution.active().broadcast_weights(self)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=batches.num_batches)
         outputs = BatchOutputs(batches.num_samples)
@@ -376,7 +380,7 @@ class Trainer(Steps):
         with batches.epoch() as steps:
             for step, (xb,) in steps:
                 callbacks.on_predict_batch_begin(step)
-                outputs.add(self.predict_step(xb))
+                outputs.add(distribution.active().gather_rows(self.predict_step(xb)))
                 callbacks.on_predict_batch_end(step, None)
         callbacks.on_predict_end()
         return self._output_structure(outputs.result())

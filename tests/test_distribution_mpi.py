@@ -193,3 +193,16 @@ def test_the_example_prints_the_same_final_loss_alone_and_on_two_processes(tmp_p
     assert len(losses[0]) == 1 and losses[0] == losses[1], (alone, two)
     assert "processes: 1," in alone and "processes: 2," in two
 
+
+
+def test_the_benchmark_of_w4_on_two_processes_runs(tmp_path):
+    run(["-m", "benchmarks.distributed", "--quick", "--repeats", "1", "--output", str(tmp_path)],
+        timeout=400)
+    results = json.loads((tmp_path / "distributed.json").read_text())
+    summary = results["summary"]
+    assert [run["processes"] for run in results["alone"] + results["mpi"]] == [1, 2]
+    assert summary["gradient_mb"] == pytest.approx((784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10)
+                                                   * 4 / 1e6)
+    assert summary["mpi_all_reduce_ms_per_step"] > 0 and summary["all_reduce_ms_per_mb"] > 0
+    assert np.isfinite(results["mpi"][0]["loss"])
+    assert "| 2 processes" in (tmp_path / "distributed.md").read_text()

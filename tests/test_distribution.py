@@ -389,3 +389,10 @@ def test_process_0_writes_and_prints_the_same_run(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["m-1.keras", "m-2.keras"]
     out = capsys.readouterr().out
     assert "Epoch 2/2 - " in out and "saving model to" in out
+
+
+def test_a_process_whose_loss_is_not_finite_makes_every_process_refuse_the_step(monkeypatch):
+    peer = np.array([2.0, 2.0, 1.0])  # the other process: one row, a finite gradient
+    strategy = fake_data_parallel(monkeypatch, FakeWorld(peers=[peer]))
+    reduced = strategy.reduce_gradients([np.ones(2)], num_samples=3, loss=float("inf"))
+    assert np.isnan(reduced[0]).all()  # the other process's sum is NaN too: it refuses as well

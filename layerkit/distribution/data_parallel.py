@@ -18,6 +18,7 @@ process 0 prints and writes files. A process alone (not started by mpiexec) is a
 world of one: every hook returns its input.
 """
 
+import math
 import time
 
 import numpy as np
@@ -150,12 +151,14 @@ class DataParallel(Distribution):
             self._buffer = np.empty(size, dtype=dtype)
         return self._buffer
 
-    def reduce_gradients(self, grads, num_samples=None):
+    def reduce_gradients(self, grads, num_samples=None, loss=None):
         """``Σ n_r·g_r / Σ n_r`` over the processes (``n_r = num_samples``, 1 when not given).
 
         One in-place ``Allreduce`` of one preallocated buffer. A process with no rows
-        (a last batch smaller than the processes) adds nothing. The gradients
-        returned are views of the buffer, valid until the next step.
+        (a last batch smaller than the processes) adds nothing; a process whose
+        ``loss`` is not finite adds NaN, so that every process refuses the step (and
+        stops training) together. The gradients returned are views of the buffer,
+        valid until the next step.
         """
         if self._alone:
             return grads
@@ -171,6 +174,8 @@ class DataParallel(Distribution):
                 view.fill(0)
             offset += grad.size
         buffer[-1] = weight
+        if loss is not None and not math.isfinite(loss):
+            buffer.fill(np.nan)
         started = time.perf_counter()
         self._world.allreduce_sum(buffer)
         self.all_reduce_seconds += time.perf_counter() - started

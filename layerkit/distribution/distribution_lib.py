@@ -150,7 +150,7 @@ class Distribution:
     def broadcast_weights(self, model):
         """Give every process process 0's weights."""
 
-    def reduce_gradients(self, grads, num_samples=None):
+    def reduce_gradients(self, grads, num_samples=None, loss=None):
         """The gradient of the global batch, from each process's gradient of its share."""
         return grads
 

@@ -13,7 +13,8 @@ then, once each, the **all-reduce alone** (``MPI_Allreduce`` in place, as traini
 over buffers of 0.01 to 8 MB: its latency and its cost per megabyte) and **one thread's step
 time** at per-process batches of 4 to 128 rows (what a step costs when the batch is split
 over more machines). The medians go to ``<output>/distributed.json`` and
-``distributed.md``; ``docs/scaling.md`` builds its scaling model on them.
+``distributed.md``, with the scaling model ``docs/scaling.md`` shows (:func:`scaling_model`:
+a model, not a measurement). ``--report distributed.json`` renders a saved run again.
 
 The all-reduce time reported for the mpi runs is measured around the call inside ``fit``
 (``DataParallel.all_reduce_seconds``): it includes waiting for the slower process.
@@ -216,6 +217,56 @@ def render(results):
     return "\n".join(lines) + "\n"
 
 
+# Interconnects the model assumes besides the one measured: (name, latency ms, ms per MB).
+NETWORKS = (("10 Gb Ethernet (assumed)", 0.05, 0.8), ("100 Gb InfiniBand (assumed)", 0.002, 0.08))
+MACHINES = (1, 2, 8, 32)
+
+
+def all_reduce_ms(processes, megabytes, latency, per_mb):
+    """A ring all-reduce: ``2(P-1)`` messages of ``latency``, ``2(P-1)/P · S`` MB sent per process.
+
+    Example
+    -------
+    >>> all_reduce_ms(1, 2.68, 0.05, 0.8), round(all_reduce_ms(2, 1.0, 0.0, 1.0), 3)
+    (0.0, 1.0)
+    """
+    return 2 * (processes - 1) * latency + 2 * (processes - 1) / processes * megabytes * per_mb
+
+
+def scaling_model(results):
+    """Rows of the model: ``(machines, rows each, step ms, {network: (all-reduce ms, speed-up)},
+    weak-scaling speed-up on the first assumed network)``, from the measured step times."""
+    summary, steps = results["summary"], results["steps"]["ms_per_step_by_batch"]
+    networks = (("this machine (measured)", summary["all_reduce_latency_ms"],
+                 summary["all_reduce_ms_per_mb"]),) + NETWORKS
+    whole = steps["128"]
+    rows = []
+    for machines in MACHINES:
+        each = 128 // machines
+        compute = steps[str(each)]
+        cost = {name: all_reduce_ms(machines, summary["gradient_mb"], latency, per_mb)
+                for name, latency, per_mb in networks}
+        speedups = {name: (ms, whole / (compute + ms)) for name, ms in cost.items()}
+        weak = machines * whole / (whole + cost[NETWORKS[0][0]])
+        rows.append((machines, each, compute, speedups, weak))
+    return rows
+
+
+def render_model(results):
+    """The markdown table of :func:`scaling_model`."""
+    rows = scaling_model(results)
+    names = list(rows[0][3])
+    header = (["machines", "rows each", "step ms"] + [f"all-reduce ms, {n}" for n in names]
+              + [f"speed-up, {n}" for n in names] + [f"weak scaling, {NETWORKS[0][0]}"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
+    for machines, each, compute, speedups, weak in rows:
+        cells = ([str(machines), str(each), f"{compute:.2f}"]
+                 + [f"{speedups[n][0]:.2f}" for n in names] + [f"{speedups[n][1]:.2f}x" for n in names]
+                 + [f"{weak:.1f}x"])
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.distributed",
                                      description=__doc__.splitlines()[0])
@@ -223,8 +274,14 @@ def main(argv=None):
                         help=f"W4's rows divided by {QUICK_DIVISOR} (a smoke test)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--report", type=Path, metavar="JSON",
+                        help="render a saved distributed.json (and the scaling model) without running")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.report:
+        results = json.loads(args.report.read_text())
+        print(render(results) + "\n" + render_model(results))
+        return results
     if args.worker:
         kind, value = args.worker[0], int(args.worker[1])
         {"fit": fit_worker, "all_reduce": all_reduce_worker, "steps": step_worker}[kind](value)
@@ -235,7 +292,7 @@ def main(argv=None):
     results = run_all(rows, args.repeats)
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "distributed.json").write_text(json.dumps(results, indent=1))
-    table = render(results)
+    table = render(results) + "\n" + render_model(results)
     (args.output / "distributed.md").write_text(table)
     print(table)
     return results

@@ -60,11 +60,11 @@ def _report_worst_errors(request):
             reporter.write_line(f"  {kind:<32}{err:.3e} (bound {bound:.0e})")
 
 
-def run(arguments, processes=None, timeout=240, check=True):
+def run(arguments, processes=None, timeout=240, check=True, **env):
     """Run a command alone, or under ``mpiexec -n processes``; return the finished process."""
     launcher = [] if processes is None else [MPIEXEC, "--oversubscribe", "-n", str(processes)]
     done = subprocess.run(launcher + [sys.executable] + arguments, capture_output=True, text=True,
-                          env=ENV, cwd=REPO, timeout=timeout)
+                          env=dict(ENV, **env), cwd=REPO, timeout=timeout)
     if check:
         assert done.returncode == 0, f"{arguments} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
@@ -186,12 +186,13 @@ def test_a_resumed_run_continues_from_process_0s_backup(tmp_path):
 
 
 def test_the_example_prints_the_same_final_loss_alone_and_on_two_processes(tmp_path):
-    ENV["LAYERKIT_EXAMPLES_OUTPUT"] = str(tmp_path)
     example = [str(REPO / "examples" / "distributed_training.py")]
-    alone, two = run(example).stdout, run(example, processes=2).stdout
+    alone = run(example, LAYERKIT_EXAMPLES_OUTPUT=str(tmp_path / "alone")).stdout
+    two = run(example, processes=2, LAYERKIT_EXAMPLES_OUTPUT=str(tmp_path / "two")).stdout
     losses = [re.findall(r"final loss: (\S+)", out) for out in (alone, two)]
     assert len(losses[0]) == 1 and losses[0] == losses[1], (alone, two)
     assert "processes: 1," in alone and "processes: 2," in two
+    assert [p.name for p in (tmp_path / "two" / "distributed_training").iterdir()] == ["last.weights.h5"]
 
 
 

@@ -86,7 +86,13 @@ class Distribution:
         return self.process_id == 0
 
     @property
+    def device_mesh(self):
+        """Keras's device mesh: None (layerkit runs one model replica per process)."""
+        return None
+
+    @property
     def batch_dim_name(self):
+        """The name of the batch axis, the one the data is split along."""
         return self._batch_dim_name
 
     @property

@@ -77,7 +77,7 @@ class World:
         return value if self.size == 1 else self.comm.bcast(value, root=0)
 
     def broadcast_arrays(self, arrays):
-        """Process 0's arrays on every process: new arrays, of each array's shape and dtype."""
+        """Process 0's arrays on every process (new arrays there; process 0's own arrays on it)."""
         received = [np.ascontiguousarray(a) if self.rank == 0 else np.empty_like(a) for a in arrays]
         if self.size > 1:
             for array in received:

@@ -196,7 +196,7 @@ def test_data_parallel_config_round_trips():
     assert config == {"devices": ["cpu:0"], "auto_shard_dataset": False}
     again = distribution.DataParallel.from_config(config)
     assert again.get_config() == config and again.num_model_replicas == 1
-    assert again.batch_dim_name == "batch" and again.data_shard_id == 0
+    assert again.batch_dim_name == "batch" and again.data_shard_id == 0 and again.device_mesh is None
     assert again.distribute_dataset("data") == "data"
 
 

@@ -198,6 +198,9 @@ def test_data_parallel_config_round_trips():
     assert again.get_config() == config and again.num_model_replicas == 1
     assert again.batch_dim_name == "batch" and again.data_shard_id == 0 and again.device_mesh is None
     assert again.distribute_dataset("data") == "data"
+    base = Distribution(auto_shard_dataset=False)
+    assert Distribution.from_config(base.get_config()).get_config() == {
+        "batch_dim_name": "batch", "auto_shard_dataset": False}
 
 
 # ---------------------------------------------------------------- sharding

@@ -168,6 +168,15 @@ class Distribution:
         """Every process's rows of ``arrays``, joined in the batch's order, on every process."""
         return arrays
 
+    def get_config(self):
+        """``{"batch_dim_name", "auto_shard_dataset"}``."""
+        return {"batch_dim_name": self.batch_dim_name, "auto_shard_dataset": self.auto_shard_dataset}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from :meth:`get_config`'s output."""
+        return cls(**config)
+
     def __repr__(self):
         return f"<{type(self).__name__} process {self.process_id} of {self.num_processes}>"
 

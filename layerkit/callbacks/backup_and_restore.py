@@ -4,6 +4,7 @@ import contextlib
 import json
 import os
 
+from layerkit import distribution
 from layerkit.callbacks.arguments import check_save_freq
 from layerkit.callbacks.callback import Callback
 from layerkit.saving.atomic import write_bytes_atomically
@@ -26,6 +27,9 @@ class BackupAndRestore(Callback):
     backup, if any, is loaded and :meth:`resume_epoch` answers the first epoch
     not done; training then starts there. When training ends normally (not by an
     exception), the backup is deleted.
+
+    Under a distribution over several processes only process 0 reads, writes and
+    deletes the backup; ``fit`` gives the others what it restored.
 
     Parameters
     ----------
@@ -77,6 +81,8 @@ class BackupAndRestore(Callback):
         if not self.model.built:
             raise ValueError("To use the BackupAndRestore callback, your model must be built "
                              f"before you call `fit()`. Model {self.model.name!r} is unbuilt.")
+        if not distribution.is_chief():
+            return
         candidates = [METADATA] + ([PREVIOUS_METADATA] if self.double_checkpoint else [])
         errors = []
         for name in candidates:
@@ -124,6 +130,8 @@ class BackupAndRestore(Callback):
 
     def _save(self):
         """Weights to a new file, then the metadata (the commit), then the old file deleted."""
+        if not distribution.is_chief():
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         self._saves += 1
         weights = f"{_PREFIX}{self._saves}{_SUFFIX}"
@@ -160,7 +168,7 @@ class BackupAndRestore(Callback):
                 os.remove(self._path(name))
 
     def on_train_end(self, logs=None):
-        if not self.delete_checkpoint:
+        if not self.delete_checkpoint or not distribution.is_chief():
             return
         self._remove(self._own_files())
         with contextlib.suppress(OSError):  # kept when it holds other files

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 
+from layerkit import distribution
 from layerkit.callbacks.callback import Callback
 from layerkit.saving.atomic import write_bytes_atomically
 
@@ -39,6 +40,8 @@ class CSVLogger(Callback):
         the rows of epochs ``>= k`` already in the file, written by the
         interrupted run, are dropped first, so that no epoch appears twice.
 
+    Under a distribution over several processes only process 0 writes the file.
+
     Example
     -------
     >>> import os, tempfile
@@ -69,6 +72,8 @@ class CSVLogger(Callback):
             self.csv_file.close()
 
     def on_train_begin(self, logs=None):
+        if not distribution.is_chief():
+            return
         self.append_header = True
         if self.append and os.path.exists(self.filename):
             with open(self.filename, encoding="utf-8") as handle:
@@ -94,6 +99,8 @@ class CSVLogger(Callback):
         return bool(first) and first[0].strip().isdigit() and int(first[0]) >= epoch
 
     def on_epoch_end(self, epoch, logs=None):
+        if not distribution.is_chief():
+            return
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)

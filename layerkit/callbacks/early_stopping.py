@@ -2,6 +2,7 @@
 
 import warnings
 
+from layerkit import distribution
 from layerkit.callbacks.arguments import check_int, check_number
 from layerkit.callbacks.monitor_callback import MonitorCallback
 
@@ -88,10 +89,11 @@ class EarlyStopping(MonitorCallback):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
-        if self.stopped_epoch > 0 and self.verbose > 0:
+        say = self.verbose > 0 and distribution.is_chief()
+        if self.stopped_epoch > 0 and say:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
-            if self.verbose > 0:
+            if say:
                 print(f"Restoring model weights from the end of the best epoch: "
                       f"{self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)

@@ -4,6 +4,7 @@ import inspect
 
 import numpy as np
 
+from layerkit import distribution
 from layerkit.callbacks.callback import Callback
 from layerkit.callbacks.function_config import function_from_config, function_to_config
 from layerkit.callbacks.learning_rate import get_learning_rate
@@ -74,7 +75,7 @@ class LearningRateScheduler(Callback):
             raise ValueError(f"The output of the `schedule` function should be a finite, "
                              f"non-negative float. Got: {learning_rate} at epoch {epoch}")
         optimizer.learning_rate = float(learning_rate)
-        if self.verbose > 0:
+        if self.verbose > 0 and distribution.is_chief():
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
                   f"{learning_rate}.")
 

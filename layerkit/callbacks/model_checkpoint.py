@@ -4,6 +4,7 @@ import os
 import string
 import warnings
 
+from layerkit import distribution
 from layerkit.callbacks.arguments import check_number, check_save_freq
 from layerkit.callbacks.monitor_callback import MonitorCallback
 
@@ -61,7 +62,9 @@ class ModelCheckpoint(MonitorCallback):
     initial_value_threshold : float, optional
         The initial "best": the first save needs ``monitor`` to beat it.
 
-    Every save is atomic (an interrupted save leaves the previous file intact).
+    Every save is atomic (an interrupted save leaves the previous file intact). Under
+    a distribution over several processes every process decides, only process 0
+    prints and saves.
 
     Raises
     ------
@@ -167,8 +170,9 @@ class ModelCheckpoint(MonitorCallback):
 
     def _should_save_model(self, epoch, batch, logs, filepath):
         """Keras's decision, with its messages; a missing ``monitor`` warns and saves."""
+        say = self.verbose > 0 and distribution.is_chief()
         if not self.save_best_only:
-            if self.verbose > 0:
+            if say:
                 print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             return True
         current = logs.get(self.monitor)
@@ -180,19 +184,19 @@ class ModelCheckpoint(MonitorCallback):
             return True
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self.is_improvement(current, self.best):
-            if self.verbose > 0:
+            if say:
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to "
                       f"{float(current):.5f}, saving model to {filepath}")
             self.best = float(current)
             return True
-        if self.verbose > 0:
+        if say:
             print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
         return False
 
     def _save_model(self, epoch, batch, logs):
         logs = logs or {}
         filepath = self.file_path(epoch, batch, logs)
-        if not self._should_save_model(epoch, batch, logs, filepath):
+        if not self._should_save_model(epoch, batch, logs, filepath) or not distribution.is_chief():
             return
         if os.path.isdir(filepath):
             raise IsADirectoryError("Please specify a non-directory filepath for ModelCheckpoint. "

@@ -5,6 +5,7 @@ import time
 
 from tqdm.auto import tqdm
 
+from layerkit import distribution
 from layerkit.callbacks.callback import Callback
 
 REFRESH_SECONDS = 0.25
@@ -41,7 +42,8 @@ class ProgbarLogger(Callback):
     and the closing line gives the steps that ran (``7/7``), as Keras does.
 
     It takes no constructor arguments, so its config is ``{}`` (the verbosity
-    comes from the loop's ``params``).
+    comes from the loop's ``params``). Under a distribution over several processes
+    only process 0 shows anything.
 
     Example
     -------
@@ -61,8 +63,8 @@ class ProgbarLogger(Callback):
 
     @property
     def verbose(self):
-        """The loop's ``verbose`` (1 when not told)."""
-        return self.params.get("verbose", 1)
+        """The loop's ``verbose`` (1 when not told); 0 on processes other than process 0."""
+        return self.params.get("verbose", 1) if distribution.is_chief() else 0
 
     def _open(self, description, total):
         self._started = self._last_refresh = time.perf_counter()

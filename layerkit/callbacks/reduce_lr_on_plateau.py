@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+from layerkit import distribution
 from layerkit.callbacks.arguments import check_int, check_number
 from layerkit.callbacks.learning_rate import get_learning_rate
 from layerkit.callbacks.monitor_callback import MonitorCallback
@@ -102,7 +103,7 @@ class ReduceLROnPlateau(MonitorCallback):
             return False
         new_lr = max(old_lr * self.factor, self.min_lr)
         optimizer.learning_rate = new_lr
-        if self.verbose > 0:
+        if self.verbose > 0 and distribution.is_chief():
             print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
         return True
 

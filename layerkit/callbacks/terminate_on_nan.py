@@ -2,6 +2,7 @@
 
 import math
 
+from layerkit import distribution
 from layerkit.callbacks.callback import Callback
 
 
@@ -44,7 +45,8 @@ class TerminateOnNaN(Callback):
         if self.raise_error:
             raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
                                "Terminating training immediately.")
-        print(f"Batch {batch}: Invalid loss, terminating training")
+        if distribution.is_chief():
+            print(f"Batch {batch}: Invalid loss, terminating training")
         self.model.stop_training = True
 
     def get_config(self):

@@ -10,6 +10,7 @@ several outputs, ``<output>_loss`` and ``<output>_<metric>``.
 
 import numpy as np
 
+from layerkit import distribution
 from layerkit import losses as losses_module
 from layerkit import metrics as metrics_module
 from layerkit.models.sample_weights import weights_for_output
@@ -233,6 +234,10 @@ class CompiledMetrics:
             self.per_output.append(group)
 
     def update(self, total, values, ys, y_preds, sample_weight, batch_size):
+        # Across processes: the loss values, targets and outputs of the global batch.
+        total, values, ys, y_preds, sample_weight, batch_size = distribution.active().global_batch(
+            total, values, ys, y_preds, sample_weight, batch_size,
+            arrays=any(self.specs) or any(self.weighted_specs))
         if self.per_output is None:
             self.build(ys, y_preds)
         self.loss_tracker.update_state(total, sample_weight=batch_size)

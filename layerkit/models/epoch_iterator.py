@@ -22,12 +22,22 @@ import warnings
 
 import numpy as np
 
+from layerkit import distribution
+from layerkit.distribution.sharding import take_rows
 from layerkit.models import data
 from layerkit.models.data_adapters import get_data_adapter, is_data_stream, unpack_x_y_sample_weight
+from layerkit.models.data_adapters.sliced_data_adapter import leaves
 
 RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or "
            "generator can generate at least `steps_per_epoch * epochs` batches. You may need to "
            "use the `.repeat()` function when building your dataset.")
+FIRST_BATCH = "The first batch"
+
+
+def _no_rows(x):
+    """Whether the first array of ``x`` (a structure of arrays) has no rows."""
+    first = leaves(x, "x")[:1]
+    return bool(first) and np.shape(first[0][1])[:1] == (0,)
 
 
 class EpochIterator:
@@ -67,8 +77,10 @@ class EpochIterator:
                  shuffle=False, class_weight=None, caller="fit", seed=None):
         self.model, self.caller, self.class_weight = model, caller, class_weight
         self.steps_per_epoch = steps_per_epoch
+        seed = distribution.active().agree_seed(seed)  # across processes: one order, process 0's
         self.data_adapter = get_data_adapter(x, y, sample_weight, batch_size, steps_per_epoch,
                                              shuffle, class_weight, seed, caller, self._check)
+        distribution.active().check_data(self)  # the same steps on every process, or an error on each
         self._pass = None
         self._warned = False  # the iterator's end was announced
 
@@ -109,11 +121,18 @@ class EpochIterator:
 
     def _checked(self, batch, source, step=None, epoch=0):
         """A batch as checked lists, or the checks' error prefixed with the batch's name
-        (``step`` None: the first batch)."""
+        (``step`` None: the first batch).
+
+        Across processes, a process's share of a batch smaller than the number of
+        processes has no rows: it is then the first batch's structure, empty.
+        """
         if self.data_adapter.checked:
             return batch
         try:
-            return self._check(*unpack_x_y_sample_weight(batch))
+            x, y, sample_weight = unpack_x_y_sample_weight(batch)
+            if step is not None and distribution.active().num_processes > 1 and _no_rows(x):
+                return take_rows(self.first_batch(), 0, 0)
+            return self._check(x, y, sample_weight)
         except (TypeError, ValueError) as error:
             label = self._label(step, epoch)
             where = f"{label} ({source})" if source else label
@@ -123,7 +142,7 @@ class EpochIterator:
     def _label(self, step, epoch):
         """How messages name a batch."""
         if step is None:
-            return "The first batch"
+            return FIRST_BATCH
         if self.caller == "fit (validation_data)":
             return f"Validation batch {step}"
         return f"Batch {step} of epoch {epoch}" if self.caller == "fit" else f"Batch {step}"
@@ -173,7 +192,11 @@ class EpochIterator:
                 self._warned = True
                 return
             batch, source = item
-            yield step, batch if checked else self._checked(batch, source, step, epoch)
+            if not checked:
+                batch = self._checked(batch, source, step, epoch)
+            # Arrays are cut into this process's rows by the adapter; data that makes its own
+            # batches is cut here (a no-op on one process).
+            yield step, batch if adapter.batch_size else distribution.active().shard_batch(batch)
             step += 1
 
 

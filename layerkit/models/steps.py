@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from layerkit import distribution
 from layerkit.layers.weight_owner import structure_version
 from layerkit.models import data
 from layerkit.models.training_state import Penalties, TrainingState
@@ -41,9 +42,16 @@ class Steps:
         total += self._penalties().add_gradients() + self._forward_losses()
         return total, values, y_preds, input_grads
 
-    def transform_gradients(self, grads):
-        """Step 2 of a training step: the optimizer's clipping (and, across processes, an all-reduce)."""
-        return self.optimizer.clip_gradients(grads)
+    def transform_gradients(self, grads, num_samples=None, loss=None):
+        """Step 2 of a training step: across processes the all-reduce, then the optimizer's clipping.
+
+        ``num_samples`` (this process's rows of the batch) weighs its gradient in the
+        all-reduce of :func:`layerkit.distribution.active` (nothing to do on one process);
+        a ``loss`` that is not finite makes the gradients of every process not finite, so
+        that every process refuses the step.
+        """
+        return self.optimizer.clip_gradients(
+            distribution.active().reduce_gradients(grads, num_samples, loss))
 
     def train_step(self, xs, ys, sample_weight=None):
         """One optimisation step on one batch (lists of arrays); returns the batch's loss.
@@ -54,7 +62,7 @@ class Steps:
         """
         state = self._training_state()
         loss, values, y_preds, _ = self._forward_backward(xs, ys, sample_weight)  # 1. compute
-        grads = self.transform_gradients(state.gradients())                         # 2. transform
+        grads = self.transform_gradients(state.gradients(), len(xs[0]), loss)       # 2. transform
         problem = (state.apply(self.optimizer, grads) if math.isfinite(loss)        # 3. apply
                    else f"the loss is {loss}")
         if problem is not None:

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from layerkit import backend, optimizers
+from layerkit import backend, distribution, optimizers
 from layerkit.allocator import keep_freed_memory
 from layerkit.blas import limited_threads
 from layerkit.callbacks import CallbackList, History
@@ -250,6 +250,7 @@ class Trainer(Steps):
                                  model=self, verbose=verbose, epochs=epochs,
                                  steps=batches.num_batches, do_validation=validation is not None)
         self._prepare_training(first[0])
+        distribution.active().check_model(self)  # the same model on every process, or an error on each
         batch_logs = callbacks.wants_batch_logs("on_train_batch_end")
         self.stop_training = False
         epoch_logs = {}
@@ -258,6 +259,7 @@ class Trainer(Steps):
                 over="ignore", invalid="ignore", divide="ignore"):
             callbacks.on_train_begin()
             resumed = callbacks.resume_epoch()  # e.g. BackupAndRestore after a crash
+            resumed = distribution.active().broadcast_training_state(self, resumed)  # process 0's
             for epoch in range(initial_epoch if resumed is None else resumed, epochs):
                 if batches.ran_out():  # an iterator with nothing left to train on
                     break
@@ -335,6 +337,7 @@ class Trainer(Steps):
         batches = EpochIterator(self, x, y, sample_weight, batch_size, steps, caller="evaluate")
         xs = batches.first_batch()[0]
         self._prepare_evaluation(xs)
+        distribution.active().broadcast_weights(self)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=batches.num_batches)
         with self._blas_threads(xs):
@@ -374,6 +377,7 @@ class Trainer(Steps):
         xs = batches.first_batch()[0]
         if not self.built:
             self.build_for((None,) + xs[0].shape[1:])
+        distribution.active().broadcast_weights(self)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=batches.num_batches)
         outputs = BatchOutputs(batches.num_samples)
@@ -381,7 +385,7 @@ class Trainer(Steps):
         with self._blas_threads(xs), batches.epoch() as steps:
             for step, (xb,) in steps:
                 callbacks.on_predict_batch_begin(step)
-                batch_outputs = self.predict_step(xb)
+                batch_outputs = distribution.active().gather_rows(self.predict_step(xb))
                 outputs.add(batch_outputs)
                 callbacks.on_predict_batch_end(step, {"outputs":
                                                       self._output_structure(batch_outputs)})

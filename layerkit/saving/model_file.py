@@ -23,7 +23,7 @@ import zipfile
 import h5py
 import numpy as np
 
-from layerkit import layers, registry
+from layerkit import distribution, layers, registry
 from layerkit.layers.weights import weight_budget
 from layerkit.saving.atomic import fspath, write_h5_atomically
 from layerkit.saving.h5_files import as_text, child, open_for_reading, read_int_attribute
@@ -63,7 +63,8 @@ def _training_config(model):
 def save_model(model, filepath, overwrite=True):
     """Write ``model`` (architecture, weights, optimizer state) to one file, atomically.
 
-    ``.keras``: Keras 3's zip archive; ``.h5``/``.hdf5``: one HDF5 file.
+    ``.keras``: Keras 3's zip archive; ``.h5``/``.hdf5``: one HDF5 file. Under a
+    distribution over several processes only process 0 writes: the others return at once.
 
     Raises
     ------
@@ -75,6 +76,8 @@ def save_model(model, filepath, overwrite=True):
         If the disk is full (the previous file is then unchanged).
     """
     filepath = fspath(filepath)
+    if not distribution.is_chief():
+        return None
     if filepath.endswith(".keras"):
         return save_archive(model, filepath, overwrite=overwrite)
     if not filepath.endswith(_SUFFIXES):

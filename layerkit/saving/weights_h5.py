@@ -19,7 +19,7 @@ import warnings
 import h5py
 import numpy as np
 
-from layerkit import backend
+from layerkit import backend, distribution
 from layerkit.interrupts import deferred_interrupts
 from layerkit.saving.atomic import fspath, write_h5_atomically
 from layerkit.saving.h5_files import (
@@ -117,6 +117,8 @@ def check_built(model, verb):
 def save_weights(model, filepath, overwrite=True):
     """Write ``model``'s weights (and optimizer state) to ``filepath`` (``*.weights.h5``), atomically.
 
+    Under a distribution over several processes only process 0 writes: the others return at once.
+
     Raises
     ------
     ValueError
@@ -127,6 +129,8 @@ def save_weights(model, filepath, overwrite=True):
         If the disk is full (the previous file is then unchanged).
     """
     filepath = fspath(filepath)
+    if not distribution.is_chief():
+        return
     if not filepath.endswith(".weights.h5"):
         raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={filepath}")
     if not overwrite and os.path.exists(filepath):

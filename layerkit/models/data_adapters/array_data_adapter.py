@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from layerkit import distribution
 from layerkit.models.data import split_validation
 from layerkit.models.data_adapters.data_adapter import DataAdapter
 
@@ -61,7 +62,8 @@ def resolve_batch_size(batch_size, num_samples, steps):
 
 
 def batch_indices(num_samples, batch_size, order):
-    """Each batch's indices (slices in order, index arrays when shuffled).
+    """Each batch's indices (slices in order, index arrays when shuffled): this process's share of
+    each batch's rows when a distribution shards the data (:func:`layerkit.distribution.active`).
 
     Example
     -------
@@ -69,8 +71,8 @@ def batch_indices(num_samples, batch_size, order):
     [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
     """
     for start in range(0, num_samples, batch_size):
-        stop = min(start + batch_size, num_samples)
-        yield slice(start, stop) if order is None else order[start:stop]
+        first, stop = distribution.active().batch_rows(start, min(start + batch_size, num_samples))
+        yield slice(first, stop) if order is None else order[first:stop]
 
 
 def _take(item, index):

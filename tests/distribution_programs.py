@@ -42,6 +42,11 @@ def make_data(dtype, rows, seed):
 
 
 def make_model(kind):
+    if kind == "two_heads":  # two outputs, each with its own sample weights
+        inputs = layerkit.Input((5,))
+        hidden = layers.Dense(8, activation="tanh")(inputs)
+        return layerkit.Model(inputs, [layers.Dense(3, activation="softmax", name="p")(hidden),
+                                       layers.Dense(3, activation="softmax", name="q")(hidden)])
     if kind == "sequential":
         return layerkit.Sequential([layers.Input((5,)), layers.Dense(8, activation="tanh"),
                                     layers.Dense(3, activation="softmax")])
@@ -114,19 +119,26 @@ def train(folder, dtype):
              "hdf5": ("graph", lambda: (h5py.File(h5_path, "r")["x"], h5py.File(h5_path, "r")["y"]), {}),
              "pydataset": ("sequential", lambda: (Batches(x, y), None), {}),
              "generator": ("sequential", lambda: (batches(x, y), None),
-                           {"steps_per_epoch": 6, "shuffle": False})}
+                           {"steps_per_epoch": 6, "shuffle": False}),
+             "weighted": ("two_heads", lambda: (x, [y, y]),
+                          {"sample_weight": {"p": 1 + np.abs(x[:, 3]), "q": 1 + x[:, 4] ** 2}})}
     report = {}
     for name, (kind, data, options) in cases.items():
         model = compiled(kind)
         untrained = model.predict(x, verbose=0)  # process 0's weights, on every process
+        targets_val = [y_val, y_val] if kind == "two_heads" else y_val
         if "validation_split" not in options:
-            options = {"validation_data": (x_val, y_val), **options}
+            options = {"validation_data": (x_val, targets_val), **options}
         del file_rows[:]
         history = model.fit(*data(), batch_size=BATCH, epochs=EPOCHS, verbose=0, **options)
-        report[name] = {"history": history.history, "evaluate": model.evaluate(x_val, y_val, verbose=0),
+        report[name] = {"history": history.history,
+                        "evaluate": model.evaluate(x_val, targets_val, verbose=0),
                         "rows": sorted(file_rows)}
+        predicted = model.predict(x, verbose=0)
+        untrained, predicted = (np.concatenate(p, axis=1) if isinstance(p, list) else p
+                                for p in (untrained, predicted))
         np.savez(Path(folder) / f"{name}.{rank}.npz", *model.get_weights(), untrained=untrained,
-                 predicted=model.predict(x, verbose=0))
+                 predicted=predicted)
     strategy = start(auto_shard_dataset=False)  # each process reads only its rows of each batch
     model, dataset = compiled("sequential"), Batches(x, y, shard=True)
     history = model.fit(dataset, epochs=EPOCHS, verbose=0, validation_data=(x_val, y_val))

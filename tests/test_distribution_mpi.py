@@ -39,7 +39,7 @@ ENV = dict(os.environ, PYTHONPATH=str(REPO), OMPI_ALLOW_RUN_AS_ROOT="1",
 ENV.pop("LAYERKIT_REQUIRE_PEERS", None)
 WORST = {}  # kind -> (worst relative error, bound)
 TOLERANCE = {"float64": 1e-12, "float32": 1e-5}
-CASES = ("sequential", "graph", "split", "memmap", "hdf5", "pydataset", "generator")
+CASES = ("sequential", "graph", "split", "memmap", "hdf5", "pydataset", "generator", "weighted")
 
 
 def note(kind, err, bound):

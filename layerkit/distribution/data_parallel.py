@@ -205,9 +205,15 @@ class DataParallel(Distribution):
         total = float(means[0])
         values = [None if v is None else float(m) for v, m in zip(values, means[1:])]
         if arrays:
-            block, layout = pack_rows(list(ys) + list(y_preds) + [sample_weight])
+            # Per-output sample weights (an object holding one array per output in
+            # ``arrays``) travel as their arrays and are put back together after.
+            per_output = sample_weight is not None and not isinstance(sample_weight, np.ndarray)
+            weights = list(sample_weight.arrays) if per_output else [sample_weight]
+            block, layout = pack_rows(list(ys) + list(y_preds) + weights)
             joined = unpack_rows(self._world.allgather_rows(block, counts), layout)
-            ys, y_preds, sample_weight = joined[:len(ys)], joined[len(ys):-1], joined[-1]
+            n = len(ys) + len(y_preds)
+            ys, y_preds, weights = joined[:len(ys)], joined[len(ys):n], joined[n:]
+            sample_weight = type(sample_weight)(weights) if per_output else weights[0]
         return total, values, ys, y_preds, sample_weight, int(counts.sum())
 
     def gather_rows(self, arrays):

@@ -17,6 +17,7 @@ from layerkit import (
     callbacks,
     constraints,
     datasets,
+    distribution,
     initializers,
     layers,
     losses,
@@ -34,9 +35,9 @@ from layerkit.models import Model, Sequential
 from layerkit.version import __version__
 
 __all__ = ["Input", "Model", "Sequential", "activations", "backend", "blas", "callbacks",
-           "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
-           "ops", "optimizers", "plotting", "random", "regularizers", "saving", "utils",
-           "__version__"]
+           "constraints", "datasets", "distribution", "initializers", "layers", "losses",
+           "metrics", "models", "ops", "optimizers", "plotting", "random", "regularizers",
+           "saving", "utils", "__version__"]
 
 
 def __getattr__(name):

@@ -9,11 +9,19 @@ thread, through ``threadpoolctl``; above it BLAS keeps its own default. Results
 do not depend on the count beyond rounding (a product's sums may be split
 differently).
 
-The threshold was measured on the CI machines (two cores, OpenBLAS): ``python -m
-benchmarks.blas_threads`` times the three products of a ``Dense`` step (forward,
-dW, dX) with one and with two threads over a grid of shapes and prints where two
-threads start to win. Override it with :func:`set_blas_threads` or the
-environment variable ``LAYERKIT_BLAS_THREADS`` (a count, or ``auto``).
+The threshold is measured: ``python -m benchmarks.blas_threads`` times the three
+products of a ``Dense`` step (forward, dW, dX) with one thread and with BLAS's
+default over a grid of shapes. On a quiet two-core CI machine (OpenBLAS,
+2026-12-02) two threads gain nothing below 262,144 multiply-adds per product
+(ratio 1.00 for every shape, both dtypes) and win from 524,288 on (1.27-1.97x).
+Since a step's sum of products bounds each product, a step below 500,000 has no
+product that two threads would speed up, and one thread costs it nothing; it
+spares it the cost of a second thread waiting for a busy core. That cost is
+large: with the other core busy, the moons network (W1, float64, 4.6 million
+multiply-adds a step, so above the threshold) takes 3.8 ms a step with two
+threads and 1.05-1.24 ms with one. On a shared or busy machine, set
+``LAYERKIT_BLAS_THREADS=1`` (or :func:`set_blas_threads`); ``auto`` is the best
+choice for a machine of your own.
 """
 
 import contextlib
@@ -21,8 +29,8 @@ import os
 
 from threadpoolctl import ThreadpoolController
 
-ONE_THREAD_BELOW = 2_000_000
-"""Multiply-adds of a step's products (batch x weights) below which one thread is faster."""
+ONE_THREAD_BELOW = 500_000
+"""Multiply-adds of a step's products (batch x weights) below which one thread is used."""
 
 _controller = None
 _setting = None  # None: from the environment; "auto"; or a count

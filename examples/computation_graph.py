@@ -7,15 +7,17 @@ unit reads the sum. The script prints
 1. the order Kahn's algorithm gives the nodes (every node after the nodes that feed it),
 2. one traced training step: each layer's forward pass, then each backward pass in
    reverse order; the input receives the *sum* of the gradients of its two consumers,
-3. a gradient check against finite differences, and a short training run.
+3. a gradient check against finite differences, and a short training run,
+   whose loss curve it writes to ``examples/output/computation_graph/loss_curve.png``.
 
-Run: ``python examples/computation_graph.py``
+Run: ``python examples/computation_graph.py`` (a second or two).
 """
 
 import numpy as np
+from _common import output_dir, parse_args, run, save_figure
 
 import layerkit
-from layerkit import Input, Model, layers
+from layerkit import Input, Model, layers, plotting
 from layerkit.utils import check_gradients, trace
 
 
@@ -37,6 +39,8 @@ def build_model():
 
 
 def main():
+    parse_args(__doc__)
+    folder = output_dir("computation_graph")
     layerkit.utils.set_random_seed(7)
     x, y = make_data()
     model = build_model()
@@ -59,8 +63,9 @@ def main():
     history = model.fit(x, y, batch_size=16, epochs=60, verbose=0)
     print(f"MSE after 1 epoch: {history.history['loss'][0]:.4f}; "
           f"after 60 epochs: {history.history['loss'][-1]:.4f}")
+    save_figure(plotting.plot_history(history), folder, "loss_curve.png")
     return history, errors
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

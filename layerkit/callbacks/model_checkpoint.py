@@ -37,6 +37,8 @@ def template_fields(filepath):
 class ModelCheckpoint(MonitorCallback):
     """Save the model or its weights at the end of epochs, or every ``save_freq`` batches.
 
+    Every save is atomic (an interrupted save leaves the previous file intact).
+
     Parameters
     ----------
     filepath : str or os.PathLike
@@ -60,8 +62,6 @@ class ModelCheckpoint(MonitorCallback):
         Save at each epoch's end, or every this many batches.
     initial_value_threshold : float, optional
         The initial "best": the first save needs ``monitor`` to beat it.
-
-    Every save is atomic (an interrupted save leaves the previous file intact).
 
     Raises
     ------

@@ -19,7 +19,7 @@ EXAMPLES := $(filter-out examples/_common.py,$(wildcard examples/*.py))
 # An extra's requirements, read from pyproject.toml (installing them leaves layerkit as it is).
 extra = $$($(BIN)/python -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['$(1)']))")
 
-.PHONY: demo examples test docs docs-check lint bench install install-test install-docs clean
+.PHONY: demo examples docs-images test docs docs-check lint bench install install-test install-docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,13 @@ examples: install
 	@for example in $(EXAMPLES); do \
 		echo "== $(BIN)/python $$example"; \
 		$(BIN)/python $$example || exit 1; \
+	done
+
+# The plots of docs/examples.md, from a fresh run of every example.
+docs-images: examples
+	@for plot in examples/output/*/*.png; do \
+		mkdir -p docs/assets/examples/$$(basename $$(dirname $$plot)); \
+		cp $$plot docs/assets/examples/$$(basename $$(dirname $$plot))/; \
 	done
 
 # The suite, docstring examples and every Python block of README.md and docs/ included

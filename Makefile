@@ -42,7 +42,7 @@ $(VENV)/.docs: pyproject.toml | $(VENV)/.layerkit
 	$(BIN)/pip install --quiet $(call extra,docs)
 	@touch $@
 
-$(VENV)/.docs-check: pyproject.toml | $(VENV)/.docs $(VENV)/.test
+$(VENV)/.docs-check: pyproject.toml | $(VENV)/.docs
 	$(BIN)/pip install --quiet $(call extra,docs-check)
 	@touch $@
 

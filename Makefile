@@ -26,8 +26,9 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Stamps: what is installed stays installed until pyproject.toml changes.
+# (setuptools notes every editable install with a warning that asks nothing of you: not shown.)
 $(VENV)/.layerkit: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e .
 	@touch $@
 
 $(VENV)/.test: pyproject.toml | $(VENV)/.layerkit

@@ -53,7 +53,9 @@ class Trainer(Steps):
         weighted_metrics : list or dict, optional
             Metrics weighted by ``sample_weight``.
         run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
-            Keras's engine switches; accepted and without effect here.
+            Not used. These are Keras's switches for its compiled engines; layerkit always
+            runs eagerly on NumPy, one step per batch, so they are accepted (for Keras code
+            to run unchanged) and change nothing.
 
         Raises
         ------

@@ -30,6 +30,8 @@ import importlib
 import inspect
 import io
 import re
+import shutil
+import subprocess
 import tokenize
 from pathlib import Path
 
@@ -130,6 +132,18 @@ def markers(code):
     return found
 
 
+def assert_ignored_by_git(folder, where):
+    """The files a block wrote in ``folder`` would be ignored by git in the repository's root."""
+    written = [str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()]
+    if not written or shutil.which("git") is None or not (REPO / ".git").exists():
+        return
+    checked = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=REPO,
+                             input="\n".join(written), capture_output=True, text=True)
+    kept = sorted(set(written) - set(checked.stdout.split()))
+    assert not kept, (f"{where} writes {kept}, which .gitignore does not cover: a reader who runs "
+                      "it in the repository would leave them there")
+
+
 def imported_modules(code):
     """The top-level names of the modules ``code`` imports."""
     names = set()
@@ -170,6 +184,7 @@ def test_python_block_runs_and_prints_what_the_page_says(block, tmp_path, monkey
             exec(compile(block.prelude, f"<{block.id}: the blocks above>", "exec"), namespace)  # noqa: S102
     printed = run_block(block.code, namespace)
     where = f"{block.id}"
+    assert_ignored_by_git(tmp_path, where)
     if block.output is not None:
         got = "".join(text for _, text in printed)
         assert same_output(block.output, got), (

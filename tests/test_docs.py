@@ -52,10 +52,10 @@ FLOAT = re.compile(r"[+-]?(?:(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+
 
 
 class Block:
-    """A fenced code block of a page: its language, code, first line and what follows it."""
+    """A fenced code block of a page: its language, its code, its first and last lines."""
 
-    def __init__(self, page, line, info, code, skip_reason):
-        self.page, self.line, self.info, self.code = page, line, info.strip(), code
+    def __init__(self, page, line, end, info, code, skip_reason):
+        self.page, self.line, self.end, self.info, self.code = page, line, end, info.strip(), code
         self.language = self.info.split()[0] if self.info else ""
         self.skip_reason = skip_reason
         self.output = None  # the output block that follows, if any
@@ -82,8 +82,8 @@ def read_blocks(page):
         code = "\n".join(line[indent:] for line in lines[index + 1:end])
         before = next((lines[i] for i in range(index - 1, -1, -1) if lines[i].strip()), "")
         skipped = NOT_RUN.search(before)
-        block = Block(page, index + 1, opening["info"], code, skipped["reason"] if skipped else None)
-        block.end = end
+        block = Block(page, index + 1, end, opening["info"], code,
+                      skipped["reason"] if skipped else None)
         if CONTINUES.search(before):
             section = max((i for i in range(index) if lines[i].startswith("## ")), default=0)
             block.prelude = "\n".join(b.code for b in blocks

@@ -14,7 +14,6 @@ Run: ``python examples/computation_graph.py`` (a second or two).
 """
 
 import numpy as np
-from _common import output_dir, parse_args, run, save_figure
 
 import layerkit
 from layerkit import Input, Model, layers, plotting
@@ -39,8 +38,7 @@ def build_model():
 
 
 def main():
-    parse_args(__doc__)
-    folder = output_dir("computation_graph")
+    """Print the order, a traced step and a gradient check, then train; return (history, errors)."""
     layerkit.utils.set_random_seed(7)
     x, y = make_data()
     model = build_model()
@@ -63,9 +61,12 @@ def main():
     history = model.fit(x, y, batch_size=16, epochs=60, verbose=0)
     print(f"MSE after 1 epoch: {history.history['loss'][0]:.4f}; "
           f"after 60 epochs: {history.history['loss'][-1]:.4f}")
-    save_figure(plotting.plot_history(history), folder, "loss_curve.png")
     return history, errors
 
 
-if __name__ == "__main__":
-    run(main)
+if __name__ == "__main__":  # the tests import main() without the command line and the plot
+    from _common import output_dir, parse_args, run, save_figure
+
+    parse_args(__doc__)
+    history, _ = run(main)
+    save_figure(plotting.plot_history(history), output_dir("computation_graph"), "loss_curve.png")

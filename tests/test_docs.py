@@ -169,6 +169,8 @@ def run_block(code, namespace=None):
     return printed
 
 
+# Keras on NumPy 2 warns about its own arrays (as in the other Keras peer tests).
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 @pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=lambda block: block.id)
 def test_python_block_runs_and_prints_what_the_page_says(block, tmp_path, monkeypatch):
     if block.skip_reason:

@@ -103,7 +103,7 @@ def torch_step(workload, x, y, dtype):
 
     torch.set_default_dtype(getattr(torch, dtype))
     modules, fan_in = [], workload.inputs
-    for index, (units, activation) in enumerate(workload.layers):
+    for units, activation in workload.layers:
         modules.append(nn.Linear(fan_in, units))
         if activation == "relu":
             modules.append(nn.ReLU())

@@ -14,7 +14,7 @@ Run: ``python examples/boston_functional.py`` (a few seconds).
 import time
 
 import numpy as np
-from _common import output_dir, parse_args
+from _common import output_dir, parse_args, run
 from boston_regression import SEED, build_model, load_standardized, standard_normal, train_and_report
 
 from layerkit import Input, Model, utils
@@ -33,7 +33,7 @@ def build_graph_model():
 
 
 def main():
-    parse_args(__doc__.splitlines()[0])
+    parse_args(__doc__)
     started = time.perf_counter()
     folder = output_dir(NAME)
     data = load_standardized()
@@ -55,4 +55,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

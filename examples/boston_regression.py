@@ -21,7 +21,7 @@ Run: ``python examples/boston_regression.py`` (a few seconds).
 import time
 
 import numpy as np
-from _common import output_dir, parse_args, save_figure
+from _common import output_dir, parse_args, run, save_figure
 from matplotlib.figure import Figure
 
 from layerkit import Input, Sequential, initializers, plotting, utils
@@ -94,7 +94,7 @@ def train_and_report(model, data, folder):
 
 
 def main():
-    parse_args(__doc__.splitlines()[0])
+    parse_args(__doc__)
     started = time.perf_counter()
     folder = output_dir(NAME)
     utils.set_random_seed(SEED)
@@ -103,4 +103,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

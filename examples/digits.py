@@ -13,7 +13,7 @@ Run: ``python examples/digits.py`` (a few seconds).
 import time
 
 import numpy as np
-from _common import output_dir, parse_args, save_figure
+from _common import output_dir, parse_args, run, save_figure
 
 from layerkit import Input, Sequential, plotting, utils
 from layerkit.datasets import digits
@@ -25,7 +25,7 @@ SEED = 0
 
 
 def main():
-    parse_args(__doc__.splitlines()[0])
+    parse_args(__doc__)
     started = time.perf_counter()
     folder = output_dir(NAME)
     utils.set_random_seed(SEED)
@@ -67,4 +67,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

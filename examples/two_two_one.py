@@ -14,7 +14,7 @@ Run: ``python examples/two_two_one.py`` (a second or two).
 import time
 
 import numpy as np
-from _common import output_dir, parse_args, save_figure
+from _common import output_dir, parse_args, run, save_figure
 
 from layerkit import Input, Sequential, backend, initializers, plotting
 from layerkit.layers import Dense
@@ -36,7 +36,7 @@ def build_model():
 
 
 def main():
-    parse_args(__doc__.splitlines()[0])
+    parse_args(__doc__)
     started = time.perf_counter()
     folder = output_dir(NAME)
     backend.set_floatx("float64")  # to compare with PyTorch in float64
@@ -61,4 +61,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

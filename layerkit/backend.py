@@ -63,7 +63,13 @@ def set_floatx(value):
 
 
 def epsilon():
-    """Return the fuzz factor used to keep logarithms and divisions finite (1e-7)."""
+    """Return the fuzz factor used to keep logarithms and divisions finite (1e-7).
+
+    Example
+    -------
+    >>> epsilon()
+    1e-07
+    """
     return _epsilon
 
 
@@ -74,6 +80,12 @@ def set_epsilon(value):
     ----------
     value : float
         A small positive number.
+
+    Example
+    -------
+    >>> set_epsilon(1e-5); epsilon()
+    1e-05
+    >>> set_epsilon(1e-7)
     """
     global _epsilon
     _epsilon = float(value)
@@ -93,43 +105,91 @@ def standardize_dtype(dtype):
 
 
 def is_float_dtype(dtype):
-    """Whether ``dtype`` is a floating-point type."""
+    """Whether ``dtype`` is a floating-point type.
+
+    Example
+    -------
+    >>> is_float_dtype("float16"), is_float_dtype(np.int32)
+    (True, False)
+    """
     return np.issubdtype(np.dtype(dtype), np.floating)
 
 
 # ---------------------------------------------------------------- array creation
 def convert_to_array(x, dtype=None):
-    """Return ``x`` as an array of ``dtype`` (``floatx()`` when None), copying only if needed."""
+    """Return ``x`` as an array of ``dtype`` (``floatx()`` when None), copying only if needed.
+
+    Example
+    -------
+    >>> convert_to_array([1, 2])
+    array([1., 2.], dtype=float32)
+    """
     return np.asarray(x, dtype=standardize_dtype(dtype))
 
 
 def zeros(shape, dtype=None):
-    """An array of zeros of ``shape``, in ``dtype`` or ``floatx()``."""
+    """An array of zeros of ``shape``, in ``dtype`` or ``floatx()``.
+
+    Example
+    -------
+    >>> zeros((2,))
+    array([0., 0.], dtype=float32)
+    """
     return np.zeros(shape, dtype=standardize_dtype(dtype))
 
 
 def ones(shape, dtype=None):
-    """An array of ones of ``shape``, in ``dtype`` or ``floatx()``."""
+    """An array of ones of ``shape``, in ``dtype`` or ``floatx()``.
+
+    Example
+    -------
+    >>> ones((2,), dtype="float64")
+    array([1., 1.])
+    """
     return np.ones(shape, dtype=standardize_dtype(dtype))
 
 
 def full(shape, fill_value, dtype=None):
-    """An array of ``shape`` filled with ``fill_value``, in ``dtype`` or ``floatx()``."""
+    """An array of ``shape`` filled with ``fill_value``, in ``dtype`` or ``floatx()``.
+
+    Example
+    -------
+    >>> full((2,), 0.5)
+    array([0.5, 0.5], dtype=float32)
+    """
     return np.full(shape, fill_value, dtype=standardize_dtype(dtype))
 
 
 def empty(shape, dtype=None):
-    """An uninitialised array of ``shape`` (for buffers that are overwritten at once)."""
+    """An uninitialised array of ``shape`` (for buffers that are overwritten at once).
+
+    Example
+    -------
+    >>> buffer = empty((2, 3)); buffer.shape, buffer.dtype.name
+    ((2, 3), 'float32')
+    """
     return np.empty(shape, dtype=standardize_dtype(dtype))
 
 
 def zeros_like(x):
-    """An array of zeros with the shape and dtype of ``x``."""
+    """An array of zeros with the shape and dtype of ``x``.
+
+    Example
+    -------
+    >>> zeros_like(np.ones(2, dtype=np.float64))
+    array([0., 0.])
+    """
     return np.zeros_like(x)
 
 
 def copy(x):
-    """A copy of array ``x``."""
+    """A copy of array ``x``.
+
+    Example
+    -------
+    >>> x = np.ones(2); y = copy(x); y[0] = 5.0; x
+    array([1., 1.])
+    """
     return np.array(x, copy=True)
 
 
@@ -173,6 +233,12 @@ def set_random_seed(seed):
         If ``seed`` is not an integer.
     ValueError
         If ``seed`` is negative.
+
+    Example
+    -------
+    >>> set_random_seed(7); first = random_generator().random()
+    >>> set_random_seed(7); random_generator().random() == first
+    True
     """
     global _generator
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
@@ -183,7 +249,13 @@ def set_random_seed(seed):
 
 
 def random_generator():
-    """Return the ``numpy.random.Generator`` that all of layerkit's randomness comes from."""
+    """Return the ``numpy.random.Generator`` that all of layerkit's randomness comes from.
+
+    Example
+    -------
+    >>> type(random_generator()).__name__
+    'Generator'
+    """
     return _generator
 
 
@@ -194,6 +266,13 @@ def make_generator(seed=None):
     ----------
     seed : int or None
         ``None`` draws from the framework's generator (``set_random_seed``).
+
+    Example
+    -------
+    >>> make_generator() is random_generator()
+    True
+    >>> float(make_generator(3).random()) == float(make_generator(3).random())
+    True
     """
     if seed is None:
         return _generator
@@ -202,7 +281,13 @@ def make_generator(seed=None):
 
 # ---------------------------------------------------------------- naming
 def to_snake_case(name):
-    """``"GlorotUniform"`` -> ``"glorot_uniform"`` (Keras's rule)."""
+    """``"GlorotUniform"`` -> ``"glorot_uniform"`` (Keras's rule).
+
+    Example
+    -------
+    >>> to_snake_case("GlorotUniform")
+    'glorot_uniform'
+    """
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     name = re.sub("([a-z])([A-Z])", r"\1_\2", name)
@@ -210,12 +295,25 @@ def to_snake_case(name):
 
 
 def unique_name(prefix):
-    """Return ``prefix`` the first time, then ``prefix_1``, ``prefix_2``... (per session)."""
+    """Return ``prefix`` the first time, then ``prefix_1``, ``prefix_2``... (per session).
+
+    Example
+    -------
+    >>> clear_session(); unique_name("dense"), unique_name("dense")
+    ('dense', 'dense_1')
+    """
     count = _name_counts.get(prefix, 0)
     _name_counts[prefix] = count + 1
     return prefix if count == 0 else f"{prefix}_{count}"
 
 
 def clear_session():
-    """Reset automatic names (``dense``, ``dense_1``...) as Keras's ``clear_session`` does."""
+    """Reset automatic names (``dense``, ``dense_1``...) as Keras's ``clear_session`` does.
+
+    Example
+    -------
+    >>> unique_name("block"); clear_session(); unique_name("block")
+    'block'
+    'block'
+    """
     _name_counts.clear()

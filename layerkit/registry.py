@@ -93,7 +93,16 @@ def register_keras_serializable(package="Custom", name=None):
 
 
 def get_registered_name(obj):
-    """The name ``obj`` is registered under, else its ``__name__``."""
+    """The name ``obj`` is registered under, else its ``__name__``.
+
+    Example
+    -------
+    >>> @register_keras_serializable(package="docs_names")
+    ... def halve(x):
+    ...     return x / 2
+    >>> get_registered_name(halve), get_registered_name(len)
+    ('docs_names>halve', 'len')
+    """
     if obj in _REGISTERED_NAMES:
         return _REGISTERED_NAMES[obj]
     return getattr(obj, "__name__", type(obj).__name__)

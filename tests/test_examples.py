@@ -7,6 +7,7 @@ The examples write into a temporary folder (``LAYERKIT_EXAMPLES_OUTPUT``).
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,12 +21,25 @@ DATA = Path(os.environ.get("LAYERKIT_DATA_DIR") or REPO.parent / "shared" / "dat
 needs_data = peers.needs_data(DATA)
 
 
-def run_example(name, tmp_path, *args):
-    """Run ``examples/<name>.py``; return its standard output and its output folder."""
-    env = dict(os.environ, LAYERKIT_DATA_DIR=str(DATA), MPLBACKEND="Agg",
-               LAYERKIT_EXAMPLES_OUTPUT=str(tmp_path), LAYERKIT_HOME=str(tmp_path / "home"))
-    done = subprocess.run([sys.executable, str(REPO / "examples" / f"{name}.py"), *args],
+# Downloads fail at once (a proxy on a closed local port): no test reaches the network.
+OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+           "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+
+
+def example_process(name, tmp_path, *args, examples=REPO / "examples", data_dir=DATA):
+    """Run ``<examples>/<name>.py`` as a user does (``data_dir=None``: LAYERKIT_DATA_DIR unset)."""
+    env = dict(os.environ, MPLBACKEND="Agg", LAYERKIT_EXAMPLES_OUTPUT=str(tmp_path),
+               LAYERKIT_HOME=str(tmp_path / "home"), PYTHONPATH=str(REPO), **OFFLINE)
+    env.pop("LAYERKIT_DATA_DIR", None)
+    if data_dir is not None:
+        env["LAYERKIT_DATA_DIR"] = str(data_dir)
+    return subprocess.run([sys.executable, str(examples / f"{name}.py"), *args],
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+
+
+def run_example(name, tmp_path, *args, **where):
+    """Run ``examples/<name>.py``; return its standard output and its output folder."""
+    done = example_process(name, tmp_path, *args, **where)
     assert done.returncode == 0, f"{name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout, tmp_path / name
 
@@ -67,7 +81,56 @@ def test_cat_deep_network_gives_the_courses_numbers(tmp_path):
     assert number(r"course init: test accuracy: ([\d.]+) %", course) == 80.00
     assert "layerkit init (seed 1): test accuracy" in own
     assert "vary with the seed" in own
+    assert "gave test accuracies" not in own  # a range is claimed only when measured (--seeds)
     assert_plots(folder, "learning_curves.png", "mislabelled_test_images.png")
+
+
+@needs_data
+def test_cat_deep_network_reports_the_range_it_measured_over_seeds(tmp_path):
+    out, folder = run_example("cat_deep_network", tmp_path, "--quick", "--seeds", "2-3")
+    own = out.split("== 2.")[1]
+    tests = [number(rf"seed {seed}\): test accuracy: ([\d.]+) %", own) for seed in (2, 3)]
+    trains = [number(rf"seed {seed}\): train accuracy: ([\d.]+) %", own) for seed in (2, 3)]
+    claim = re.search(r"seeds 2 to 3 gave train accuracies from ([\d.]+) % to ([\d.]+) % and test "
+                      r"accuracies from ([\d.]+) % to ([\d.]+) %", own)
+    assert claim, own
+    assert [float(v) for v in claim.groups()] == [min(trains), max(trains), min(tests), max(tests)]
+    assert_plots(folder, "learning_curves.png")
+
+
+def test_examples_say_what_they_are(tmp_path):
+    for name in ("demo", "cat_deep_network", "moons"):
+        done = example_process(name, tmp_path, "--help")
+        assert done.returncode == 0 and done.stdout.startswith("usage:"), done.stderr
+        assert "Run" in done.stdout or "run" in done.stdout
+
+
+def test_examples_find_the_reference_data_beside_the_checkout(tmp_path):
+    if not (REPO.parent / "shared" / "datasets" / "breast_cancer.csv").is_file():
+        pytest.skip("no ../shared/datasets beside this checkout")
+    out, folder = run_example("breast_cancer", tmp_path, data_dir=None)
+    assert number(r"test accuracy: ([\d.]+) %", out) >= 95.0
+
+
+def test_an_example_without_its_data_says_where_it_looked(tmp_path):
+    checkout = tmp_path / "checkout"  # no ../shared/datasets beside this one
+    shutil.copytree(REPO / "examples", checkout / "examples",
+                    ignore=shutil.ignore_patterns("output", "__pycache__"))
+    done = example_process("breast_cancer", tmp_path, examples=checkout / "examples", data_dir=None)
+    assert done.returncode == 1
+    message = done.stderr
+    assert "breast_cancer.py needs a data file it could not find" in message
+    assert "breast_cancer.csv" in message and str(tmp_path / "home" / "datasets") in message
+    assert f"{tmp_path / 'shared' / 'datasets'} (the reference folder beside the checkout" in message
+    assert "Traceback" not in message
+
+
+def test_computation_graph_checks_its_gradients_and_plots_the_loss(tmp_path):
+    out, folder = run_example("computation_graph", tmp_path)
+    assert "Topological order (Kahn's algorithm):" in out
+    assert number(r"worst relative error ([\d.e+-]+)", out) < 1e-6
+    assert number(r"after 60 epochs: ([\d.]+)", out) < number(r"after 1 epoch: ([\d.]+)", out)
+    assert_plots(folder, "loss_curve.png")
 
 
 def test_demo_reaches_95_percent_with_checked_gradients(tmp_path):

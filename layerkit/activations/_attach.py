@@ -47,6 +47,13 @@ def record_tensors_with(recorder):
     a ``call()`` is recording is recorded as an operation (its gradient flows), as
     ``keras.activations.relu`` does on a backend tensor; this package does not import
     ``layerkit.ops``. The recorder returns ``NotImplemented`` for anything but a Tensor.
+
+    Example
+    -------
+    >>> import layerkit.ops                 # registers its recorder on import
+    >>> from layerkit import activations
+    >>> activations.relu(layerkit.ops.convert_to_tensor([-1.0, 2.0]))
+    array([0., 2.], dtype=float32)
     """
     _tensor_recorder[:] = [recorder]
 

@@ -38,6 +38,8 @@ def template_fields(filepath):
 class ModelCheckpoint(MonitorCallback):
     """Save the model or its weights at the end of epochs, or every ``save_freq`` batches.
 
+    Every save is atomic (an interrupted save leaves the previous file intact).
+
     Parameters
     ----------
     filepath : str or os.PathLike

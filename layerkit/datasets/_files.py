@@ -38,11 +38,23 @@ urlopen = urllib.request.urlopen
 
 
 class DataFileNotFoundError(FileNotFoundError):
-    """A data file is in none of the places looked at and could not be downloaded."""
+    """A data file is in none of the places looked at and could not be downloaded.
+
+    Example
+    -------
+    >>> issubclass(DataFileNotFoundError, FileNotFoundError)
+    True
+    """
 
 
 class ChecksumMismatchError(ValueError):
-    """A data file's SHA-256 is not one of the checksums it is known by."""
+    """A data file's SHA-256 is not one of the checksums it is known by.
+
+    Example
+    -------
+    >>> issubclass(ChecksumMismatchError, ValueError)
+    True
+    """
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,12 @@ def set_distribution(value):
     ------
     TypeError
         For anything else.
+
+    Example
+    -------
+    >>> set_distribution(None)            # back to one process
+    >>> distribution() is None
+    True
     """
     if value is not None and not isinstance(value, Distribution):
         raise TypeError(f"`set_distribution` expects a Distribution instance or None. Received: "
@@ -214,7 +220,14 @@ _ONE_PROCESS = Distribution()
 
 
 def active():
-    """The distribution the engine calls: the global one, or one process when none is set."""
+    """The distribution the engine calls: the global one, or one process when none is set.
+
+    Example
+    -------
+    >>> set_distribution(None)
+    >>> active().num_processes
+    1
+    """
     return _Global.distribution or _ONE_PROCESS
 
 

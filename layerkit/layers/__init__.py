@@ -56,7 +56,13 @@ _LAYERS = {cls.__name__: cls for cls in (
 
 
 def serialize(layer):
-    """``{"class_name": ..., "config": ...}`` for a layer."""
+    """``{"class_name": ..., "config": ...}`` for a layer.
+
+    Example
+    -------
+    >>> serialize(Dense(2, name="out"))["config"]["units"]
+    2
+    """
     return registry.serialize(layer)
 
 
@@ -67,6 +73,12 @@ def deserialize(config, custom_objects=None):
     ------
     ValueError
         For a class name that is neither built in nor registered.
+
+    Example
+    -------
+    >>> restored = deserialize(serialize(Dense(3, activation="relu")))
+    >>> type(restored).__name__, restored.units
+    ('Dense', 3)
     """
     return registry.deserialize(config, _LAYERS, "layer", custom_objects)
 

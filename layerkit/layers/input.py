@@ -45,6 +45,12 @@ class InputLayer(Layer):
     ValueError
         If neither or both of ``shape`` and ``batch_shape`` are given, or a
         dimension is not a positive integer or None.
+
+    Example
+    -------
+    >>> layer = InputLayer(shape=(3,), name="features")
+    >>> layer.batch_shape, layer.output
+    ((None, 3), <KerasTensor shape=(None, 3), dtype=float32, name=features>)
     """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,

@@ -21,6 +21,13 @@ class KerasTensor:
     name : str
     node : Node
         The node whose output this is (for an ``Input``, the input layer's node).
+
+    Example
+    -------
+    >>> from layerkit import layers
+    >>> x = layers.Input((3,), name="x")
+    >>> x.shape, x.dtype, x.layer.name
+    ((None, 3), 'float32', 'x')
     """
 
     def __init__(self, shape, dtype=None, name=None, node=None):
@@ -48,6 +55,15 @@ class Node:
     output : KerasTensor
     index : int
         Creation order, which makes the topological order deterministic.
+
+    Example
+    -------
+    >>> from layerkit import layers
+    >>> x = layers.Input((3,), name="x")
+    >>> y = layers.Dense(2, name="d")(x)
+    >>> node = y.node
+    >>> node.layer.name, [t.name for t in node.inbound], node.output is y
+    ('d', ['x'], True)
     """
 
     def __init__(self, layer, inbound, takes_list, output_shape):

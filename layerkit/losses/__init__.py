@@ -138,10 +138,22 @@ def get(identifier):
 
 
 def serialize(loss):
-    """``{"class_name": ..., "config": ...}`` for a loss."""
+    """``{"class_name": ..., "config": ...}`` for a loss.
+
+    Example
+    -------
+    >>> serialize(MeanSquaredError())["class_name"]
+    'MeanSquaredError'
+    """
     return registry.serialize(loss)
 
 
 def deserialize(config, custom_objects=None):
-    """Inverse of :func:`serialize`."""
+    """Inverse of :func:`serialize`.
+
+    Example
+    -------
+    >>> type(deserialize(serialize(Huber(delta=2.0)))).__name__
+    'Huber'
+    """
     return registry.deserialize(config, _LOSSES, "loss", custom_objects)

@@ -42,6 +42,14 @@ def ctc(y_true, y_pred):
     ------
     NotImplementedError
         Always.
+
+    Example
+    -------
+    >>> try:
+    ...     ctc(None, None)
+    ... except NotImplementedError as error:
+    ...     print(str(error)[:71])
+    The CTC (connectionist temporal classification) loss is not implemented
     """
     raise NotImplementedError(_CTC_REASON)
 
@@ -53,6 +61,14 @@ class Circle(Loss):
     ------
     NotImplementedError
         Always, with the reason.
+
+    Example
+    -------
+    >>> try:
+    ...     Circle()
+    ... except NotImplementedError as error:
+    ...     print(str(error)[:59])
+    The Circle loss (metric learning on pairwise similarities o
     """
 
     def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True,
@@ -68,5 +84,13 @@ def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal
     ------
     NotImplementedError
         Always.
+
+    Example
+    -------
+    >>> try:
+    ...     circle(None, None)
+    ... except NotImplementedError as error:
+    ...     print(str(error)[:59])
+    The Circle loss (metric learning on pairwise similarities o
     """
     raise NotImplementedError(_CIRCLE_REASON)

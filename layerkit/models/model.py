@@ -37,6 +37,29 @@ class Model(Trainer, Layer):
     trainable : bool
     dtype : str, optional
     name : str, optional
+
+    Example
+    -------
+    A subclassed model, built by its first call:
+
+    >>> import numpy as np
+    >>> from layerkit import layers
+    >>> class TwoLayers(Model):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden, self.out = layers.Dense(4, activation="relu"), layers.Dense(1)
+    ...     def call(self, inputs):
+    ...         return self.out(self.hidden(inputs))
+    >>> model = TwoLayers()
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> model.predict(np.ones((2, 3)), verbose=0).shape, model.count_params()
+    ((2, 1), 21)
+
+    ``Model(inputs, outputs)`` makes a graph model instead:
+
+    >>> x = layers.Input((3,))
+    >>> type(Model(x, layers.Dense(1)(x))).__name__
+    'Functional'
     """
 
     def __new__(cls, *args, **kwargs):

@@ -55,7 +55,9 @@ class Trainer(Steps):
         weighted_metrics : list or dict, optional
             Metrics weighted by ``sample_weight``.
         run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
-            Keras's engine switches; accepted and without effect here.
+            Not used. These are Keras's switches for its compiled engines; layerkit always
+            runs eagerly on NumPy, one step per batch, so they are accepted (for Keras code
+            to run unchanged) and change nothing.
 
         Raises
         ------
@@ -162,11 +164,13 @@ class Trainer(Steps):
 
         Parameters
         ----------
-        x : array-like, shape (N, ...), or a list / dict of them (one per input); or data that
-            makes its own batches
-            Arrays in memory; ``np.memmap`` or ``h5py.Dataset`` arrays (read batch by
-            batch, never whole); a generator or iterator yielding ``(x, y)`` or ``(x, y,
-            sample_weight)``; or a :class:`~layerkit.utils.PyDataset`.
+        x : array, list or dict of arrays, generator, or PyDataset
+            The inputs: an array of shape (N, ...) for a model with one input; a list of
+            arrays (in the order of the inputs) or a dict ``{input name: array}`` for
+            several. Arrays may be in memory, or ``np.memmap`` or ``h5py.Dataset``
+            arrays, read batch by batch and never whole. Or data that makes its own
+            batches: a generator or iterator yielding ``(x, y)`` or ``(x, y,
+            sample_weight)``, or a :class:`~layerkit.utils.PyDataset`.
         y : array-like, shape (N, ...), or a list / dict of them (one per output)
             Targets matching the output: (N, units), or (N,) for one unit or
             integer labels. Not given with a generator or a PyDataset.
@@ -175,8 +179,10 @@ class Trainer(Steps):
             epoch to cover the data, as Keras does); the last batch may be smaller.
             Ignored for data that makes its own batches.
         epochs : int
-            The index of the epoch to stop before: training runs epochs
-            ``initial_epoch`` to ``epochs - 1`` (so ``epochs`` epochs from 0).
+            How many epochs to train, counted from 0: an epoch is one pass over the
+            data (or ``steps_per_epoch`` batches). With ``initial_epoch``, ``epochs`` is
+            the epoch to stop at, not a count, as in Keras: ``initial_epoch=5,
+            epochs=10`` trains 5 more epochs, logged as epochs 6 to 10.
         verbose : {"auto", 0, 1, 2}
             0 silent, 1 a progress bar per epoch, 2 one line per epoch;
             "auto" is 1 on a terminal and 2 otherwise.

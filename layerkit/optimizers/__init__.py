@@ -75,7 +75,14 @@ def get(identifier):
 
 
 def serialize(optimizer):
-    """``{"class_name": ..., "config": ...}`` for an optimizer."""
+    """``{"class_name": ..., "config": ...}`` for an optimizer.
+
+    Example
+    -------
+    >>> config = serialize(SGD(learning_rate=0.1))
+    >>> config["class_name"], config["config"]["learning_rate"]
+    ('SGD', 0.1)
+    """
     return registry.serialize(optimizer)
 
 
@@ -86,6 +93,12 @@ def deserialize(config, custom_objects=None):
     ------
     ValueError
         For an unknown or refused class name.
+
+    Example
+    -------
+    >>> optimizer = deserialize({"class_name": "adam", "config": {"learning_rate": 0.01}})
+    >>> type(optimizer).__name__, float(optimizer.learning_rate)
+    ('Adam', 0.01)
     """
     if isinstance(config, dict) and "class_name" in config:
         config = {**config, "class_name": _builtin_name(config["class_name"])}

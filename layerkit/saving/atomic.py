@@ -56,6 +56,15 @@ def write_bytes_atomically(path, content):
         If the folder does not exist.
     OSError
         If the disk is full or a file-size limit is hit (the previous file is unchanged).
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "notes.txt")
+    ...     write_bytes_atomically(path, b"all or nothing")
+    ...     open(path, "rb").read(), sorted(os.listdir(folder))
+    (b'all or nothing', ['notes.txt'])
     """
     path = fspath(path)
     folder = os.path.dirname(os.path.abspath(path))

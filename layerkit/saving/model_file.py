@@ -74,6 +74,17 @@ def save_model(model, filepath, overwrite=True):
         If the file exists and ``overwrite`` is False.
     OSError
         If the disk is full (the previous file is then unchanged).
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> from layerkit import Sequential, layers
+    >>> model = Sequential([layers.Input((2,)), layers.Dense(1)])
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_model(model, os.path.join(folder, "model.keras"))
+    ...     sorted(os.listdir(folder))
+    ['model.keras']
     """
     filepath = fspath(filepath)
     if not distribution.is_chief():
@@ -209,6 +220,18 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         If the file is not HDF5, is truncated, is of an unknown format version, is
         malformed (the message names the part), names an unregistered class, asks for
         weights far larger than the file, or its weights do not fit the architecture.
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> from layerkit import Sequential, layers
+    >>> model = Sequential([layers.Input((2,)), layers.Dense(1, name="out")])
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     model.save(os.path.join(folder, "model.h5"))
+    ...     restored = load_model(os.path.join(folder, "model.h5"))
+    >>> restored.get_layer("out").units, type(restored.optimizer).__name__
+    (1, 'Adam')
     """
     filepath = fspath(filepath)
     if _is_archive(filepath):
@@ -234,6 +257,19 @@ def load_weights(model, filepath, skip_mismatch=False):
 
     See :func:`~layerkit.saving.weights_h5.load_weights` (HDF5) and
     :func:`~layerkit.saving.keras_archive.load_archive_weights` (``.keras``).
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> from layerkit import Sequential, layers
+    >>> def build():
+    ...     return Sequential([layers.Input((2,)), layers.Dense(1)])
+    >>> source, target = build(), build()
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     source.save(os.path.join(folder, "model.keras"))
+    ...     load_weights(target, os.path.join(folder, "model.keras"))
+    >>> all((a == b).all() for a, b in zip(source.get_weights(), target.get_weights()))
+    True
     """
     filepath = fspath(filepath)
     if _is_archive(filepath):

@@ -127,6 +127,16 @@ def save_weights(model, filepath, overwrite=True):
         If the file exists and ``overwrite`` is False.
     OSError
         If the disk is full (the previous file is then unchanged).
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> from layerkit import Sequential, layers
+    >>> model = Sequential([layers.Input((2,)), layers.Dense(1)])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_weights(model, os.path.join(folder, "m.weights.h5"))
+    ...     sorted(os.listdir(folder))
+    ['m.weights.h5']
     """
     filepath = fspath(filepath)
     if not distribution.is_chief():

@@ -21,6 +21,16 @@ from layerkit.interrupts import deferred_interrupts, interrupt_handler
 pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs POSIX signals")
 
 
+@pytest.fixture(autouse=True)
+def python_handles_sigint():
+    """Python's own Ctrl-C handler, as in a terminal: a shell that starts pytest in the
+    background (``cmd &`` without job control) leaves SIGINT ignored, and layerkit then
+    rightly installs nothing, so no interrupt would ever arrive."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _model(seed=0):
     rng = np.random.default_rng(seed)
     model = Sequential([layers.Input((64,)), layers.Dense(128, activation="relu"),
@@ -216,3 +226,18 @@ def test_ctrl_c_during_load_weights_leaves_the_model_as_it_was(tmp_path, monkeyp
     assert any(not np.array_equal(a, b) for a, b in zip(after, before))
     for a, b in zip(after, _state(source)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_ignored_sigint_stays_ignored_during_fit():
+    """A process that ignores Ctrl-C (started in the background, a daemon) keeps ignoring it."""
+    from layerkit.callbacks import LambdaCallback
+
+    seen = []
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    model = _model()
+    x, y = _data()
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0, callbacks=[LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(signal.getsignal(signal.SIGINT)))])
+    assert seen and all(handler is signal.SIG_IGN for handler in seen)
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # ignored: nothing raised
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN

@@ -1,7 +1,7 @@
 """``Model``: what every model shares (layers, weights, gradients, summary, training).
 
 A model is a layer made of layers: its weights are its layers' weights, in
-order, and :class:`~layerkit.models.trainer.Trainer` gives it ``compile``,
+order, and :class:`~layerkit.models.trainer.Trainer` (with its bases) gives it ``compile``,
 ``fit``, ``evaluate`` and ``predict``. ``Sequential`` runs its layers in a
 line; a graph model runs them in topological order: both share this class and
 the one training loop.

@@ -1,9 +1,11 @@
-"""The training loop every model shares: ``compile``, ``fit``, ``evaluate``, ``predict``.
+"""The training loop every model shares: ``fit``.
 
-A model provides ``forward_all(xs, training)`` and ``backward_all(grads, at_z,
+:class:`Trainer` builds on :class:`~layerkit.models.compiling.Compiling` (``compile``)
+and :class:`~layerkit.models.inference.Inference` (``evaluate``, ``predict``). A model
+provides ``forward_all(xs, training)`` and ``backward_all(grads, at_z,
 input_gradients)`` (lists: one array per input, one per output), its
 ``output_layers``, ``input_names``/``output_names``, ``trainable_slots()`` and
-``check_input(xs, caller)``; this class turns those into Keras's API, for
+``check_input(xs, caller)``; these three classes turn those into Keras's API, for
 ``Sequential`` and graph models alike. ``fit`` is a readable sequence of Keras's
 hooks around :meth:`~layerkit.models.steps.Steps.train_step`.
 """
@@ -12,148 +14,16 @@ import sys
 
 import numpy as np
 
-from layerkit import backend, distribution, optimizers
-from layerkit.allocator import keep_freed_memory
-from layerkit.blas import limited_threads
+from layerkit import distribution
 from layerkit.callbacks import CallbackList, History
 from layerkit.interrupts import interrupt_handler
-from layerkit.models import compile_utils, data
-from layerkit.models.epoch_iterator import BatchOutputs, EpochIterator, validation_iterators
-from layerkit.models.steps import Steps, _flatten
+from layerkit.models import data
+from layerkit.models.epoch_iterator import EpochIterator, validation_iterators
+from layerkit.models.inference import Inference
 
 
-class Trainer(Steps):
-    """Mixin giving a model ``compile``, ``fit``, ``evaluate``, ``predict`` and friends."""
-
-    def _init_trainer(self):
-        self.compiled = False
-        self.optimizer = self.loss = None
-        self.stop_training = False
-        self.history = None
-        self.shuffle_seed = None
-        self._compiled_loss = self._compiled_metrics = self._compile_config = None
-
-    # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="sgd", loss=None, loss_weights=None, metrics=None,
-                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
-                jit_compile="auto", auto_scale_loss=True):
-        """Choose the optimizer, the loss and the metrics.
-
-        Parameters
-        ----------
-        optimizer : str or Optimizer
-            ``"sgd"`` (default), ``"adam"`` or an instance.
-        loss : str, Loss, callable, or a list / dict of them (one per output)
-            ``"mse"``, ``"binary_crossentropy"``, ``"categorical_crossentropy"``,
-            ``"sparse_categorical_crossentropy"``, ``"mae"``...
-        loss_weights : float, list or dict, optional
-            Scales each output's loss (and its gradient).
-        metrics : list or dict, optional
-            Names (``"accuracy"``, ``"mae"``...) or Metric instances, reported
-            under the name given (prefixed by the output's name when there are
-            several outputs).
-        weighted_metrics : list or dict, optional
-            Metrics weighted by ``sample_weight``.
-        run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
-            Not used. These are Keras's switches for its compiled engines; layerkit always
-            runs eagerly on NumPy, one step per batch, so they are accepted (for Keras code
-            to run unchanged) and change nothing.
-
-        Raises
-        ------
-        ValueError
-            For an unknown optimizer, loss or metric name (the message lists the
-            valid ones), a list/dict that does not match the outputs, or an optimizer
-            that holds the state of another model's weights. Nothing changes then.
-
-        Example
-        -------
-        >>> from layerkit import Sequential, layers
-        >>> model = Sequential([layers.Input((2,)), layers.Dense(1, activation="sigmoid")])
-        >>> model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
-        """
-        optimizer = optimizers.get(optimizer)
-        compiled_loss = compile_utils.CompiledLoss(loss, loss_weights, self.output_names)
-        compiled_metrics = compile_utils.CompiledMetrics(metrics, weighted_metrics,
-                                                         self.output_names)
-        if self.built:
-            self._check_optimizer_is_ours(optimizer)
-        self.optimizer, self.loss = optimizer, loss if loss is None else (
-            compiled_loss.losses[0] if len(compiled_loss.losses) == 1 else loss)
-        self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
-                                "weighted_metrics": weighted_metrics}
-        self._compiled_loss, self._compiled_metrics = compiled_loss, compiled_metrics
-        self.shuffle_seed = int(backend.random_generator().integers(2**63))
-        self.compiled = True
-
-    def get_compile_config(self):
-        """What ``compile`` was given, serialized (objects as configs), or None if not compiled."""
-        if not self.compiled:
-            return None
-        return {"optimizer": optimizers.serialize(self.optimizer),
-                **compile_utils.serialize_compile_args(self._compile_config)}
-
-    def compile_from_config(self, config):
-        """Compile from :meth:`get_compile_config`'s output (a fresh optimizer from its config)."""
-        self.compile(optimizer=optimizers.deserialize(config["optimizer"]),
-                     **compile_utils.deserialize_compile_args(config))
-
-    @property
-    def output_losses(self):
-        """The :class:`~layerkit.losses.Loss` of each output (None where an output has none)."""
-        return [] if self._compiled_loss is None else list(self._compiled_loss.losses)
-
-    def _require_compiled(self, caller, need_loss=True):
-        if not self.compiled:
-            raise RuntimeError(f"You must call `compile()` before `{caller}()` on model "
-                               f"{self.name!r}.")
-        if need_loss and not self._compiled_loss.defined and not self._may_add_losses():
-            raise RuntimeError(f"Model {self.name!r} was compiled without a loss: pass "
-                               f"`loss=` to `compile()` before `{caller}()`.")
-
-    def _may_add_losses(self):
-        """Whether the model can have a loss without a compiled one (add_loss, regularizers)."""
-        return any(layer.writes_call() or layer.activity_regularizer is not None
-                   or any(layer.regularizer_of(n) is not None for n in layer.weight_names)
-                   for layer in self.flatten_layers())
-
-    def _check_optimizer_is_ours(self, optimizer):
-        """Refuse an optimizer whose state belongs entirely to other weights (another model's)."""
-        if optimizer.built and not any(optimizer.is_tracking(w) for w in self.weights):
-            raise ValueError(
-                f"Optimizer {optimizer.name!r} holds the state (momentum, step count...) of "
-                f"another model's weights, none of model {self.name!r}'s. An optimizer's state "
-                "belongs to the weights it trained: give this model a new optimizer instance "
-                "(or its name, e.g. optimizer='adam').")
-
-    def _prepare_evaluation(self, xs):
-        if not self.built:
-            self.build_for((None,) + xs[0].shape[1:])
-        self._compiled_loss.plan(self)
-
-    def _prepare_training(self, xs):
-        self._prepare_evaluation(xs)
-        self._check_optimizer_is_ours(self.optimizer)
-
-    # ------------------------------------------------------------------ metrics
-    @property
-    def metrics(self):
-        """The loss trackers and the compiled metrics (built at the first batch)."""
-        return [] if self._compiled_metrics is None else self._compiled_metrics.metrics
-
-    @property
-    def metrics_names(self):
-        """Names of :attr:`metrics`, as in the logs."""
-        return [m.name for m in self.metrics]
-
-    def reset_metrics(self):
-        """Forget the running means of the loss and metrics."""
-        if self._compiled_metrics is not None:
-            self._compiled_metrics.reset()
-
-    def get_metrics_result(self):
-        """``{"loss": ..., metric name: ...}`` as Python floats."""
-        return self._compiled_metrics.result()
+class Trainer(Inference):
+    """Mixin giving a model ``fit``, on top of ``compile``, ``evaluate`` and ``predict``."""
 
     # ------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -198,7 +68,12 @@ class Trainer(Steps):
             shuffled as wholes; a generator is read as it comes (with a warning).
         class_weight : dict, optional
             ``{class index: weight}`` (finite, non-negative), turned into per-sample weights.
-        sample_weight : array-like, shape (N,) or (N, 1), optional
+        sample_weight : array-like, or a list / dict of them (one per output), optional
+            One weight per sample, ``(N,)`` or ``(N, 1)``, or for a sequence output
+            ``(N, T, D)`` one per timestep, ``(N, T)``; finite and non-negative. One
+            array weighs every output alike; a dict by output name, or a list in the
+            order of the outputs, weighs each output by its own (None, or a name left
+            out, leaves that output unweighted).
         initial_epoch : int
             The epoch to start from (to resume training).
         steps_per_epoch : int, optional
@@ -292,122 +167,3 @@ class Trainer(Steps):
             callbacks.on_train_end(epoch_logs)
         self.history = next(c for c in callbacks.callbacks if isinstance(c, History))
         return self.history
-
-    # ------------------------------------------------------------------ evaluate
-    def _evaluate_batches(self, batches, callbacks):
-        self.reset_metrics()
-        callbacks.on_test_begin()
-        batch_logs = callbacks.wants_batch_logs("on_test_batch_end")
-        with batches.epoch() as steps:
-            for step, (xb, yb, wb) in steps:
-                callbacks.on_test_batch_begin(step)
-                self.test_step(xb, yb, wb)
-                callbacks.on_test_batch_end(step, self.get_metrics_result() if batch_logs else None)
-        logs = self.get_metrics_result()
-        callbacks.on_test_end(logs)
-        return logs
-
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False):
-        """The loss and metrics on ``(x, y)``, computed batch by batch (no gradients).
-
-        Parameters
-        ----------
-        x, y : array-like, or lists / dicts of them; or data that makes its own batches
-            As for :meth:`fit` (a generator, a PyDataset, memmaps and h5py datasets).
-        batch_size : int, optional
-            32 by default (with ``steps``, enough for the steps to cover the data).
-        verbose : {"auto", 0, 1, 2}
-        sample_weight : array-like, shape (N,) or (N, 1), optional
-        steps : int, optional
-            Limit on the batches (by default until the data runs out).
-        callbacks : Callback or list of Callback, optional
-        return_dict : bool
-            Return ``{"loss": ..., metric: ...}``.
-
-        Returns
-        -------
-        float or list or dict
-            The loss alone when there are no metrics, else ``[loss, *metrics]``.
-
-        Raises
-        ------
-        RuntimeError
-            Before ``compile()``.
-        ValueError, TypeError
-            For bad data or arguments.
-        """
-        self._require_compiled("evaluate")
-        batch_size, steps, verbose = data.check_loop_arguments("evaluate", batch_size, steps,
-                                                               verbose, sys.stdout.isatty())
-        batches = EpochIterator(self, x, y, sample_weight, batch_size, steps, caller="evaluate")
-        xs = batches.first_batch()[0]
-        self._prepare_evaluation(xs)
-        distribution.active().broadcast_weights(self)
-        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1, steps=batches.num_batches)
-        with self._blas_threads(xs):
-            return _flatten(self._evaluate_batches(batches, callbacks), return_dict)
-
-    # ------------------------------------------------------------------ predict
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """The model's outputs for ``x``, computed batch by batch.
-
-        Parameters
-        ----------
-        x : array-like, shape (N, ...), or a list / dict of them (one per input); or data
-            that makes its own batches
-            As for :meth:`fit`; a generator or PyDataset yields ``x`` or ``(x,)`` (any
-            targets it also yields are ignored).
-        batch_size : int, optional
-            32 by default (with ``steps``, enough for the steps to cover the data).
-        verbose : {"auto", 0, 1, 2}
-        steps : int, optional
-            Limit on the batches (by default until the data runs out).
-        callbacks : Callback or list of Callback, optional
-
-        Returns
-        -------
-        ndarray, shape (N, ...) (fewer rows if ``steps`` stops early), or a list / dict
-        of them for several outputs
-
-        Raises
-        ------
-        ValueError, TypeError
-            For bad input.
-        """
-        batch_size, steps, verbose = data.check_loop_arguments("predict", batch_size, steps,
-                                                               verbose, sys.stdout.isatty())
-        batches = EpochIterator(self, x, batch_size=batch_size, steps_per_epoch=steps,
-                                caller="predict")
-        xs = batches.first_batch()[0]
-        if not self.built:
-            self.build_for((None,) + xs[0].shape[1:])
-        distribution.active().broadcast_weights(self)
-        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1, steps=batches.num_batches)
-        outputs = BatchOutputs(batches.num_samples)
-        callbacks.on_predict_begin()
-        with self._blas_threads(xs), batches.epoch() as steps:
-            for step, (xb,) in steps:
-                callbacks.on_predict_batch_begin(step)
-                batch_outputs = distribution.active().gather_rows(self.predict_step(xb))
-                outputs.add(batch_outputs)
-                callbacks.on_predict_batch_end(step, {"outputs":
-                                                      self._output_structure(batch_outputs)})
-        callbacks.on_predict_end()
-        return self._output_structure(outputs.result())
-
-    def _blas_threads(self, xs):
-        """BLAS threads for steps on batches like ``xs``: one for small products (see
-        :mod:`layerkit.blas`; a step's multiply-adds are about rows x weights). Freed
-        arrays are kept for the next step from here on (:mod:`layerkit.allocator`)."""
-        keep_freed_memory()
-        return limited_threads(len(xs[0]) * self.count_params())
-
-    def _output_structure(self, outputs):
-        """One array for one output, else a list (a dict when the outputs were a dict)."""
-        keys = getattr(self, "_output_keys", None)
-        if keys:
-            return dict(zip(keys, outputs))
-        return outputs[0] if len(outputs) == 1 else outputs

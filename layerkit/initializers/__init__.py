@@ -13,6 +13,16 @@ The classes live by family: :mod:`.constant` (Constant, Zeros, Ones, Identity),
 name, its snake_case form, and Keras's aliases (``"normal"``, ``"uniform"``,
 ``"zero"``, ``"one"``, ``"IdentityInitializer"``, ``"OrthogonalInitializer"``,
 ``"STFTInitializer"``).
+
+Keras's lowercase names are the classes themselves, as in Keras
+(``initializers.glorot_uniform is initializers.GlorotUniform``): ``constant``,
+``zeros``, ``ones``, ``identity``, ``stft``, ``random_normal``, ``random_uniform``,
+``truncated_normal``, ``variance_scaling``, ``glorot_uniform``, ``glorot_normal``,
+``he_uniform``, ``he_normal``, ``lecun_uniform``, ``lecun_normal``, ``orthogonal``, and
+the older ``IdentityInitializer``, ``OrthogonalInitializer`` and ``STFTInitializer``.
+A lowercase name that is also a submodule's (``constant``, ``orthogonal``, ``stft``,
+``variance_scaling``) names the class here; the submodule's own names are imported
+from it (``from layerkit.initializers.variance_scaling import compute_fans``).
 """
 
 from layerkit import backend, registry
@@ -31,9 +41,31 @@ from layerkit.initializers.random_initializers import RandomNormal, RandomUnifor
 from layerkit.initializers.stft import STFT
 from layerkit.initializers.variance_scaling import VarianceScaling, compute_fans
 
+# Keras's other names of the classes (keras.initializers.glorot_uniform is GlorotUniform)
+constant = Constant
+zeros = Zeros
+ones = Ones
+identity = IdentityInitializer = Identity
+stft = STFTInitializer = STFT
+random_normal = RandomNormal
+random_uniform = RandomUniform
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+glorot_uniform = GlorotUniform
+glorot_normal = GlorotNormal
+he_uniform = HeUniform
+he_normal = HeNormal
+lecun_uniform = LecunUniform
+lecun_normal = LecunNormal
+orthogonal = OrthogonalInitializer = Orthogonal
+
 __all__ = ["Initializer", "RandomInitializer", "Constant", "Zeros", "Ones", "Identity", "RandomNormal",
            "RandomUniform", "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal",
            "HeNormal", "HeUniform", "LecunNormal", "LecunUniform", "Orthogonal", "STFT",
+           "constant", "zeros", "ones", "identity", "IdentityInitializer", "stft", "STFTInitializer",
+           "random_normal", "random_uniform", "truncated_normal", "variance_scaling",
+           "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+           "lecun_normal", "orthogonal", "OrthogonalInitializer",
            "compute_fans", "get", "serialize", "deserialize"]
 
 _CLASSES = (Constant, Zeros, Ones, Identity, RandomNormal, RandomUniform, TruncatedNormal,

@@ -90,17 +90,19 @@ FUNCTIONS.update({f.__name__: f for f in _FUNCTION_CLASSES})
 
 _CLASSES = (LossFunctionWrapper, *dict.fromkeys(_FUNCTION_CLASSES.values()))
 _LOSSES = {cls.__name__: cls for cls in _CLASSES}
-_BY_NAME = {
-    **{name: _FUNCTION_CLASSES[fn] for name, fn in FUNCTIONS.items()},
-    # Keras's aliases (keras/src/losses/__init__.py), and two legacy ones it still exports.
-    "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
-    "kld": KLDivergence, "KLD": KLDivergence, "kullback_leibler_divergence": KLDivergence,
-    "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
-    "mse": MeanSquaredError, "MSE": MeanSquaredError,
-    "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
-    "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
-    "logcosh": LogCosh,
+#: Every function by name: its own, Keras's aliases (keras/src/losses/__init__.py), and two
+#: legacy ones Keras still exports.
+_FUNCTIONS_BY_NAME = {
+    **FUNCTIONS,
+    "bce": binary_crossentropy, "BCE": binary_crossentropy,
+    "kld": kl_divergence, "KLD": kl_divergence, "kullback_leibler_divergence": kl_divergence,
+    "mae": mean_absolute_error, "MAE": mean_absolute_error,
+    "mse": mean_squared_error, "MSE": mean_squared_error,
+    "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
+    "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
+    "logcosh": log_cosh,
 }
+_BY_NAME = {name: _FUNCTION_CLASSES[fn] for name, fn in _FUNCTIONS_BY_NAME.items()}
 
 
 def get(identifier):
@@ -148,12 +150,38 @@ def serialize(loss):
     return registry.serialize(loss)
 
 
-def deserialize(config, custom_objects=None):
-    """Inverse of :func:`serialize`.
+def deserialize(name, custom_objects=None):
+    """Inverse of :func:`serialize`: a loss from its config dict or its name, as Keras's.
+
+    Parameters
+    ----------
+    name : dict or str
+        A config ``{"class_name": ..., "config": {...}}``, or a name: a class name gives
+        an instance with the class's defaults (``"Huber"``), a function's name or Keras's
+        alias of it gives the function (``"huber"``, ``"mse"``). None gives None.
+    custom_objects : dict, optional
+        ``{name: class or function}`` for custom losses.
+
+    Returns
+    -------
+    Loss or callable
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the valid names.
 
     Example
     -------
     >>> type(deserialize(serialize(Huber(delta=2.0)))).__name__
     'Huber'
+    >>> type(deserialize("Huber")).__name__, deserialize("mse") is mean_squared_error
+    ('Huber', True)
     """
-    return registry.deserialize(config, _LOSSES, "loss", custom_objects)
+    if name is None:
+        return None
+    if isinstance(name, str):
+        found = registry.deserialize(name, {**_FUNCTIONS_BY_NAME, **_LOSSES}, "loss",
+                                     custom_objects)
+        return found() if isinstance(found, type) else found
+    return registry.deserialize(name, _LOSSES, "loss", custom_objects)

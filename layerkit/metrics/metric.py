@@ -76,11 +76,16 @@ class Metric:
 
     Parameters
     ----------
+    dtype : str, optional
+        A float dtype for the result; None gives float64.
     name : str, optional
         The metric's name (in the training logs); the snake-cased class name,
         made unique in the session (``precision``, ``precision_1``...), by default.
-    dtype : str, optional
-        A float dtype for the result; None gives float64.
+
+    Raises
+    ------
+    ValueError
+        If ``dtype`` is not a dtype (a name given first, where Keras's order puts the dtype).
 
     Example
     -------
@@ -96,9 +101,15 @@ class Metric:
     3.0
     """
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, dtype=None, name=None):
+        try:
+            self.dtype = None if dtype is None else backend.standardize_dtype(dtype)
+        except TypeError:
+            raise ValueError(
+                f"{type(self).__name__}: {dtype!r} is not a dtype. A metric takes "
+                "`(dtype=None, name=None)` in Keras's order: pass a name by keyword "
+                f"(`name={dtype!r}`). Received: dtype={dtype!r}") from None
         self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
-        self.dtype = None if dtype is None else backend.standardize_dtype(dtype)
         self._state_shapes = {}
         self._keras_variables = []  # (Variable, initial value) made by add_variable
 

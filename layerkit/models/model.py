@@ -230,11 +230,14 @@ class Model(Trainer, Layer):
         file. ``layerkit.models.load_model(filepath)`` rebuilds either; training resumes
         exactly.
 
+        Arguments as :func:`layerkit.saving.save_model`'s, which this calls.
+
         Raises
         ------
         ValueError
             For ``zipped=False`` (Keras's unzipped model folder, not supported), another
-            suffix, Keras's removed arguments, or an unbuilt model.
+            suffix, ``include_optimizer=False``, ``save_format`` or an unknown argument,
+            or an unbuilt model.
 
         Example
         -------
@@ -246,13 +249,7 @@ class Model(Trainer, Layer):
         >>> models.load_model(path).get_weights()[0].shape
         (3, 2)
         """
-        if kwargs:
-            raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
-        if zipped is False:
-            raise ValueError("layerkit saves a model as one file (a `.keras` zip archive or "
-                             "`.h5`): `zipped=False` (an unzipped model folder) is not "
-                             "supported. Received: zipped=False")
-        saving.save_model(self, filepath, overwrite=overwrite)
+        saving.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
     def to_json(self, **kwargs):
         """The model's config in Keras 3's form, as a JSON string (``json.dumps(..., **kwargs)``).

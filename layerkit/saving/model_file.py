@@ -28,6 +28,7 @@ from layerkit.layers.weights import weight_budget
 from layerkit.saving.atomic import fspath, write_h5_atomically
 from layerkit.saving.h5_files import as_text, child, open_for_reading, read_int_attribute
 from layerkit.saving.keras_archive import load_archive, load_archive_weights, save_archive
+from layerkit.saving.save_arguments import check_save_arguments
 from layerkit.saving.weights_h5 import MODEL_FORMAT_VERSION as FORMAT_VERSION
 from layerkit.saving.weights_h5 import (
     assign,
@@ -60,16 +61,21 @@ def _training_config(model):
     return {**model.get_compile_config(), "shuffle_seed": model.shuffle_seed}
 
 
-def save_model(model, filepath, overwrite=True):
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     """Write ``model`` (architecture, weights, optimizer state) to one file, atomically.
 
     ``.keras``: Keras 3's zip archive; ``.h5``/``.hdf5``: one HDF5 file. Under a
     distribution over several processes only process 0 writes: the others return at once.
+    ``zipped`` and ``**kwargs`` are Keras's, checked by
+    :func:`~layerkit.saving.save_arguments.check_save_arguments`: ``zipped=False``
+    (Keras's unzipped model folder), ``include_optimizer=False``, ``save_format`` and
+    unknown arguments are refused before anything is written.
 
     Raises
     ------
     ValueError
-        For a suffix other than ``.h5``, ``.hdf5`` or ``.keras``, or an unbuilt model.
+        For a suffix other than ``.h5``, ``.hdf5`` or ``.keras``, an unbuilt model, or
+        an argument refused as above.
     FileExistsError
         If the file exists and ``overwrite`` is False.
     OSError
@@ -87,6 +93,7 @@ def save_model(model, filepath, overwrite=True):
     ['model.keras']
     """
     filepath = fspath(filepath)
+    check_save_arguments(filepath, zipped, kwargs)
     if not distribution.is_chief():
         return None
     if filepath.endswith(".keras"):

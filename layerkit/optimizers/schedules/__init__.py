@@ -20,12 +20,12 @@ _SCHEDULES = {cls.__name__: cls for cls in (ExponentialDecay, InverseTimeDecay, 
                                             PolynomialDecay, CosineDecay, CosineDecayRestarts)}
 
 
-def serialize(schedule):
+def serialize(learning_rate_schedule):
     """``{"class_name": ..., "config": ...}`` for a schedule.
 
     Parameters
     ----------
-    schedule : LearningRateSchedule
+    learning_rate_schedule : LearningRateSchedule
 
     Returns
     -------
@@ -37,7 +37,7 @@ def serialize(schedule):
     {'class_name': 'PiecewiseConstantDecay', 'config': {'boundaries': [10], 'values': [0.1, 0.01], \
 'name': 'PiecewiseConstant'}}
     """
-    return registry.serialize(schedule)
+    return registry.serialize(learning_rate_schedule)
 
 
 def deserialize(config, custom_objects=None):

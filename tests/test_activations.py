@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 import pytest
 
-from layerkit import activations
+from layerkit import activations, backend
 
 P = functools.partial
 SELU_ALPHA = 1.6732632423543772848170429916717  # Klambauer et al. (2017)
@@ -355,3 +355,35 @@ def test_old_import_paths_still_work():
 
     assert activations.get(None) is activations.linear
     assert activations.get("swish") is activations.silu
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_the_fast_relu_is_bit_for_bit_numpys_maximum(dtype):
+    """backend.positive_part (the ReLU's fast path) and the ReLU's float-mask backward give
+    exactly what np.maximum(x, 0) and grad * (x > 0) give, special values included."""
+    info = np.finfo(dtype)
+    special = np.array([-0.0, 0.0, np.nan, np.inf, -np.inf, info.tiny, -info.tiny,
+                        info.max, info.min, 1.0, -1.0], dtype)
+    rng = np.random.default_rng(0)
+    for x in (special, rng.normal(size=(7, 5)).astype(dtype), rng.normal(size=(3, 4, 2)).astype(dtype),
+              special.reshape(1, -1)):
+        assert backend.positive_part(x).tobytes() == np.maximum(x, 0).tobytes()
+        assert activations.relu(x).tobytes() == np.maximum(x, 0).tobytes()
+        grad = rng.normal(size=x.shape).astype(dtype)
+        grad.flat[0] = np.inf
+        with np.errstate(invalid="ignore"):  # inf * 0 is NaN in both
+            expected = grad * (x > 0)
+            got = activations.get("relu").backward(grad, x, activations.relu(x))
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)  # NaN where the other has NaN
+
+
+def test_the_fast_relu_returns_a_new_array_whatever_the_shapes_before():
+    """Its zeros, kept per shape, are never handed out or changed: each result is a new array."""
+    rng = np.random.default_rng(1)
+    for rows in list(range(1, 20)) + [3, 1]:  # more shapes than are kept, then old ones again
+        x = rng.normal(size=(rows, 3))
+        y = backend.positive_part(x)
+        assert y.flags.writeable and not np.shares_memory(y, x)
+        y[...] = 7.0  # writing into a result changes nothing the next call sees
+        assert backend.positive_part(-np.abs(x)).tobytes() == np.zeros_like(x).tobytes()

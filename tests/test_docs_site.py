@@ -164,3 +164,11 @@ def test_the_api_reference_has_an_entry_for_every_public_name(site):
                 continue
             missing.append(f"{module.__name__}.{name}")
     assert not missing, f"public names with no entry in the API reference: {missing}"
+
+
+def test_no_page_prints_a_sphinx_role(site):
+    """Docstrings' ``:class:`...``` roles are rendered as code, never printed as ``:class:``."""
+    role = re.compile(r":(?:class|meth|func|mod|attr|data|obj|exc):")
+    printed = {str(path.relative_to(site)): len(role.findall(re.sub(r"<[^>]+>", "", path.read_text(
+        encoding="utf-8")))) for path in site.rglob("*.html")}
+    assert not {page: n for page, n in printed.items() if n}, printed

@@ -6,6 +6,9 @@ Two things differ from numpydoc's defaults, and both are fixed before a docstrin
   ``Examples``. Renamed, the ``>>>`` lines render as Python code instead of quoted text.
 - A type written in prose (``array-like, shape (N, 2)``, ``int or None``) is kept as written
   instead of being read as a Python expression (which would print ``array - like``).
+- Sphinx cross-reference roles (``:class:`~layerkit.models.Model```, ``:func:`get```), which
+  Markdown does not know, become code: the name as Sphinx shows it (the last part after
+  ``~``), instead of the role printed literally.
 """
 
 import re
@@ -13,16 +16,22 @@ import re
 import griffe
 
 _EXAMPLE_HEADING = re.compile(r"^(\s*)Example\n(\s*)-------$", flags=re.MULTILINE)
+_ROLE = re.compile(r":(?:class|meth|func|mod|attr|data|obj|exc):`(~?)([^`]+)`")
 _PROSE = re.compile(r"[^\w.\[\], |]|\bor\b|\bof\b|,\s*shape|-")
 
 
+def _role_as_code(match):
+    tilde, target = match.groups()
+    return f"`{target.rsplit('.', 1)[-1] if tilde else target}`"
+
+
 class LayerkitDocstrings(griffe.Extension):
-    """Rename ``Example`` sections to ``Examples``; keep prose types as text."""
+    """Rename ``Example`` sections to ``Examples``; Sphinx roles as code; prose types as text."""
 
     def on_instance(self, *, obj, **kwargs):
         if obj.docstring is not None:
-            obj.docstring.value = _EXAMPLE_HEADING.sub(r"\1Examples\n\2--------",
-                                                       obj.docstring.value)
+            value = _EXAMPLE_HEADING.sub(r"\1Examples\n\2--------", obj.docstring.value)
+            obj.docstring.value = _ROLE.sub(_role_as_code, value)
 
 
 def _keep_prose(parse):

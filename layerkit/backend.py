@@ -193,7 +193,20 @@ def copy(x):
     return np.array(x, copy=True)
 
 
-_ones_cache = {}
+_ones_cache, _zeros_cache = {}, {}
+
+
+def _kept_constant(cache, limit, shape, dtype, fill):
+    """A read-only array of ``fill`` of ``shape`` and ``dtype``, made once and kept in ``cache``
+    (emptied when it holds ``limit`` arrays: a step meets only a few shapes)."""
+    key = (shape, dtype)
+    array = cache.get(key)
+    if array is None:
+        if len(cache) >= limit:
+            cache.clear()
+        array = cache[key] = np.full(shape, fill, dtype)
+        array.flags.writeable = False
+    return array
 
 
 def sum_rows(x):
@@ -207,17 +220,7 @@ def sum_rows(x):
     >>> sum_rows(np.array([[1.0, 2.0], [3.0, 4.0]]))
     array([4., 6.])
     """
-    key = (x.shape[0], x.dtype)
-    ones = _ones_cache.get(key)
-    if ones is None:
-        if len(_ones_cache) > 64:
-            _ones_cache.clear()
-        ones = _ones_cache[key] = np.ones(x.shape[0], dtype=x.dtype)
-    return ones @ x
-
-
-
-_zeros_cache = {}
+    return _kept_constant(_ones_cache, 64, x.shape[:1], x.dtype, 1) @ x
 
 
 def positive_part(x):
@@ -235,14 +238,8 @@ def positive_part(x):
     """
     if x.ndim == 0 or x.dtype.kind != "f":
         return np.maximum(x, 0)
-    key = (x.shape, x.dtype)
-    zeros = _zeros_cache.get(key)
-    if zeros is None:
-        if len(_zeros_cache) >= 8:
-            _zeros_cache.clear()
-        zeros = _zeros_cache[key] = np.zeros(x.shape, x.dtype)
-        zeros.flags.writeable = False
-    return np.maximum(x, zeros)
+    return np.maximum(x, _kept_constant(_zeros_cache, 8, x.shape, x.dtype, 0))
+
 
 # ---------------------------------------------------------------- randomness
 def set_random_seed(seed):

@@ -10,16 +10,20 @@ import numpy as np
 from layerkit.ops import Tensor
 from layerkit.ops.tensor import value_of
 
+_additions = [0]  # losses added in this process so far (a count that only grows)
+
 
 class AddedLosses:
     """Mixin of :class:`~layerkit.layers.Layer`: ``add_loss`` and the losses of the last call."""
 
     def _init_added_losses(self):
         self._added_losses, self._added_loss_values = [], []
+        self._cleared = None  # (additions count, the walk) of the last clear given a walk
 
     def add_loss(self, loss):
         """Add a scalar to the loss (Keras's ``add_loss``): in ``call``, its gradient flows too."""
         self._added_losses.append(loss)
+        _additions[0] += 1
 
     def begin_call_losses(self):
         """Start collecting the losses one call adds (the engine calls it)."""
@@ -27,20 +31,34 @@ class AddedLosses:
 
     def end_call_losses(self):
         """Keep the values of the losses this call added; return them as given (Tensors)."""
+        if self._added_losses:
+            _additions[0] += 1
         self._added_loss_values += [float(np.sum(value_of(loss))) for loss in self._added_losses]
         return [loss if isinstance(loss, Tensor) else np.sum(loss) for loss in self._added_losses]
 
     def clear_added_losses(self, layers=None):
         """Forget the losses added by earlier calls, this layer's and its inner layers'
-        (``layers``: that walk, when the caller keeps it)."""
+        (``layers``: that walk, when the caller keeps it; when no loss was added anywhere
+        since this walk was last cleared, there is nothing to do)."""
+        if layers is not None and self._clean(layers):
+            return
         for layer in self.flatten_layers() if layers is None else layers:
             if layer._added_losses or layer._added_loss_values:
                 layer._added_losses, layer._added_loss_values = [], []
+        if layers is not None:
+            self._cleared = (_additions[0], layers)
 
     def added_loss_values(self, layers=None):
         """The losses added since the last top-level call, this layer's and its inner layers'."""
+        if layers is not None and self._clean(layers):
+            return []
         return [value for layer in (self.flatten_layers() if layers is None else layers)
                 for value in layer._added_loss_values]
+
+    def _clean(self, layers):
+        """Whether ``layers`` was cleared and no loss has been added anywhere since."""
+        cleared = self._cleared
+        return cleared is not None and cleared[0] == _additions[0] and cleared[1] is layers
 
     @property
     def losses(self):

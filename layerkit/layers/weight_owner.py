@@ -14,6 +14,7 @@ from layerkit import backend, constraints, initializers, regularizers
 from layerkit.layers.weights import assign_weights, charge
 
 _structure_version = [0]
+_stagings = [0]  # updates staged in this process so far (a count that only grows)
 
 
 def structure_version():
@@ -25,6 +26,12 @@ def structure_version():
 def structure_changed():
     """Note a change of the layers' structure (see :func:`structure_version`)."""
     _structure_version[0] += 1
+
+
+def staging_count():
+    """How many updates layers have staged so far (:meth:`WeightOwner.stage_update`): while it
+    stays the same, no layer has staged anything new."""
+    return _stagings[0]
 
 
 def float_dtype(dtype, owner):
@@ -208,6 +215,7 @@ class WeightOwner:
         at once.
         """
         self._staged[name] = value
+        _stagings[0] += 1
 
     def commit_staged_updates(self):
         """Write the staged values into their weights (in place)."""

@@ -209,6 +209,7 @@ class CompiledMetrics:
         self.output_trackers = [metrics_module.Mean(name=f"{name}_loss")
                                 for name in self.output_names] if several else []
         self.per_output = None
+        self._needs_arrays = any(self.specs) or any(self.weighted_specs)  # else losses only
 
     @property
     def metrics(self):
@@ -236,8 +237,7 @@ class CompiledMetrics:
     def update(self, total, values, ys, y_preds, sample_weight, batch_size):
         # Across processes: the loss values, targets and outputs of the global batch.
         total, values, ys, y_preds, sample_weight, batch_size = distribution.active().global_batch(
-            total, values, ys, y_preds, sample_weight, batch_size,
-            arrays=any(self.specs) or any(self.weighted_specs))
+            total, values, ys, y_preds, sample_weight, batch_size, arrays=self._needs_arrays)
         if self.per_output is None:
             self.build(ys, y_preds)
         self.loss_tracker.update_state(total, sample_weight=batch_size)
@@ -245,7 +245,7 @@ class CompiledMetrics:
             if value is not None:
                 tracker.update_state(value, sample_weight=batch_size)
         for index, (group, y, y_pred) in enumerate(zip(self.per_output, ys, y_preds)):
-            own = weights_for_output(sample_weight, index)
+            own = weights_for_output(sample_weight, index) if group else None
             for metric, weighted in group:
                 metric.update_state(y, y_pred, sample_weight=own if weighted else None)
 

@@ -183,7 +183,7 @@ class EpochIterator:
         if self._pass is None or not adapter.one_shot:
             self._pass = adapter.get_numpy_iterator(epoch, iterations)
         limit = self.steps_per_epoch or adapter.num_batches
-        checked = adapter.checked
+        checked, own_batches = adapter.checked, adapter.batch_size
         step = 0
         while limit is None or step < limit:
             item = next(self._pass, None)
@@ -196,7 +196,7 @@ class EpochIterator:
                 batch = self._checked(batch, source, step, epoch)
             # Arrays are cut into this process's rows by the adapter; data that makes its own
             # batches is cut here (a no-op on one process).
-            yield step, batch if adapter.batch_size else distribution.active().shard_batch(batch)
+            yield step, batch if own_batches else distribution.active().shard_batch(batch)
             step += 1
 
 

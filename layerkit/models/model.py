@@ -153,10 +153,12 @@ class Model(Trainer, Layer):
         """The activity regularizers' penalties of the last forward pass, each divided by the
         batch size (as Keras adds them to the loss), this model's and its inner models'."""
         activity = getattr(self, "_activity", None)
-        own = sum(float(reg(output)) / max(len(output), 1)
-                  for reg, output in activity.values()) if activity else 0.0
-        return own + sum(layer.activity_penalty() for layer in self.layers
-                         if isinstance(layer, Model))
+        total = sum(float(reg(output)) / max(len(output), 1)
+                    for reg, output in activity.values()) if activity else 0.0
+        for layer in self.layers:
+            if isinstance(layer, Model):
+                total += layer.activity_penalty()
+        return total
 
     def get_cache(self):
         """Every inner layer's cache (a model used several times in a graph)."""

@@ -9,6 +9,7 @@ A training step is three calls in a row, visible in :meth:`Steps.train_step`:
 
 import math
 import warnings
+from collections import namedtuple
 
 import numpy as np
 
@@ -16,6 +17,8 @@ from layerkit import distribution
 from layerkit.layers.weight_owner import structure_version
 from layerkit.models import data
 from layerkit.models.training_state import Penalties, TrainingState
+
+_Found = namedtuple("_Found", "version walk penalties")
 
 
 class Steps:
@@ -28,18 +31,19 @@ class Steps:
         Returns ``(total loss, per-output losses, outputs, input gradients)``; the
         input gradients are None unless asked for (the first layer skips its dX).
         """
-        self.clear_added_losses(self._layer_walk())
+        (_, walk, penalties), compiled = self._found(), self._compiled_loss
+        self.clear_added_losses(walk)
         y_preds = self.forward_all(xs, training=True)
-        total, values, grads = self._compiled_loss.value_and_gradients(ys, y_preds, sample_weight)
-        if not self._compiled_loss.defined and not self.added_loss_values(self._layer_walk()) and not (
-                self._penalties().items or self.activity_penalty()):
-            self._discard_staged_updates()
-            raise RuntimeError(f"Model {self.name!r} has no loss to minimise: compile() was given "
-                               "no `loss` and no layer added one (`add_loss`, regularizers).")
-        if not self._compiled_loss.defined:  # only added losses: nothing flows from the outputs
+        total, values, grads = compiled.value_and_gradients(ys, y_preds, sample_weight)
+        if not compiled.defined:  # only added losses: nothing flows from the outputs
+            if not self.added_loss_values(walk) and not (penalties.items or self.activity_penalty()):
+                self._discard_staged_updates()
+                raise RuntimeError(f"Model {self.name!r} has no loss to minimise: compile() was "
+                                   "given no `loss` and no layer added one (`add_loss`, "
+                                   "regularizers).")
             grads = [np.zeros_like(y) for y in y_preds]
-        input_grads = self.backward_all(grads, self._compiled_loss.fused, input_gradients)
-        total += self._penalties().add_gradients() + self._forward_losses()
+        input_grads = self.backward_all(grads, compiled.fused, input_gradients)
+        total += penalties.add_gradients() + self._forward_losses(walk)
         return total, values, y_preds, input_grads
 
     def transform_gradients(self, grads, num_samples=None, loss=None):
@@ -76,7 +80,7 @@ class Steps:
         self.clear_added_losses(self._layer_walk())
         y_preds = self.forward_all(xs, training=False)
         loss, values = self._compiled_loss.values(ys, y_preds, sample_weight)
-        loss += self._penalties().value() + self._forward_losses()
+        loss += self._penalties().value() + self._forward_losses(self._layer_walk())
         self._compiled_metrics.update(loss, values, ys, y_preds, sample_weight, len(xs[0]))
         return loss
 
@@ -84,23 +88,24 @@ class Steps:
         """The outputs for one batch (a list of arrays, one per output)."""
         return self.forward_all(xs, training=False)
 
-    def _forward_losses(self):
+    def _forward_losses(self, walk):
         """What the last forward pass adds to the loss: activity penalties and ``add_loss``."""
-        return self.activity_penalty() + sum(self.added_loss_values(self._layer_walk()))
+        return self.activity_penalty() + sum(self.added_loss_values(walk))
 
     def _layer_walk(self):
-        """This model and every layer inside it, found once per structure of the layers."""
-        walk = getattr(self, "_walk", None)
-        if walk is None or walk[0] != structure_version():
-            walk = self._walk = (structure_version(), self.flatten_layers())
-        return walk[1]
+        """This model and every layer inside it (found once per structure of the layers)."""
+        return self._found().walk
 
     def _penalties(self):
-        """The weight regularizers' penalties (kept while the layers' structure stays)."""
-        penalties = getattr(self, "_penalty_terms", None)
-        if penalties is None or penalties.version != structure_version():
-            penalties = self._penalty_terms = Penalties(self)
-        return penalties
+        """The weight regularizers' penalties (found once per structure of the layers)."""
+        return self._found().penalties
+
+    def _found(self):
+        found = getattr(self, "_found_layers", None)
+        if found is None or found.version != structure_version():
+            found = self._found_layers = _Found(structure_version(), self.flatten_layers(),
+                                                Penalties(self))
+        return found
 
     def _training_state(self):
         """The weights being trained and the buffers a step needs (kept while they fit)."""
@@ -177,7 +182,8 @@ class Steps:
         if y_pred is None:
             self.clear_added_losses(self._layer_walk())
             loss = self._compiled_loss.values(ys, self.forward_all(xs, training=training),
-                                              sample_weight)[0] + self._forward_losses()
+                                              sample_weight)[0] + self._forward_losses(
+                                                  self._layer_walk())
             self._discard_staged_updates()
         else:
             y_preds = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]

@@ -233,7 +233,10 @@ class Optimizer(OptimizerState, WeightDecay, MovingAverages):
         With gradient accumulation Keras clips the mean gradient when it updates, so
         the gradients are returned as they are and :meth:`update` clips the mean.
         """
-        return list(grads) if self.gradient_accumulation_steps else self._clip(grads)
+        if self.gradient_accumulation_steps or (
+                self.clipnorm is None and self.global_clipnorm is None and self.clipvalue is None):
+            return list(grads)
+        return self._clip(grads)
 
     def _clip(self, grads):
         if self.clipnorm is not None:

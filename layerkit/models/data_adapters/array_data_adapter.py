@@ -70,8 +70,9 @@ def batch_indices(num_samples, batch_size, order):
     >>> list(batch_indices(5, 2, None))
     [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
     """
+    rows_of = distribution.active().batch_rows  # the distribution of this epoch
     for start in range(0, num_samples, batch_size):
-        first, stop = distribution.active().batch_rows(start, min(start + batch_size, num_samples))
+        first, stop = rows_of(start, min(start + batch_size, num_samples))
         yield slice(first, stop) if order is None else order[first:stop]
 
 

@@ -91,6 +91,7 @@ docs-check: docs $(VENV)/.docs-check
 # The speed suite (docs/performance.md): layerkit against a lean NumPy loop, PyTorch and Keras.
 bench: install-test
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.call_layers
 
 # Data-parallel training over MPI (docs/scaling.md): one process against several, the all-reduce.
 bench-mpi: install-test

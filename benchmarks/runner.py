@@ -30,7 +30,7 @@ from pathlib import Path
 
 from benchmarks import gemm, summary
 from benchmarks.trainers import TRAINERS
-from benchmarks.workloads import FRAMEWORKS, WORKLOADS, make_data, rss_mib
+from benchmarks.workloads import WORKLOADS, make_data, rss_mib
 
 RESULT_PREFIX = "BENCHMARK_RESULT "
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +40,10 @@ SCALES = {"ms/step": 1e3, "us/step": 1e6}
 def run_one(name, framework, dtype, divisor=1):
     """Run one workload in this process and return its measurement (a dict).
 
-    ``framework`` is one of ``FRAMEWORKS``, or ``"numpy-gemm"`` / ``"torch-gemm"``
-    for the GEMMs of the workload's step. A training run's ``value`` is in the
-    workload's metric (ms/step, us/step or samples/s); a GEMM run's is GFLOP/s.
+    ``framework`` is one of ``TRAINERS`` (``FRAMEWORKS`` and ``"layerkit-call"``), or
+    ``"numpy-gemm"`` / ``"torch-gemm"`` for the GEMMs of the workload's step. A training
+    run's ``value`` is in the workload's metric (ms/step, us/step or samples/s); a GEMM
+    run's is GFLOP/s.
     """
     workload = WORKLOADS[name].scaled(divisor)
     if framework in gemm.RUNS:
@@ -222,7 +223,7 @@ def _child(argv):
     parser.add_argument("--divisor", type=int, default=1)
     args = parser.parse_args(argv)
     name, framework, dtype = args.one
-    if name not in WORKLOADS or framework not in (*FRAMEWORKS, *gemm.RUNS):
+    if name not in WORKLOADS or framework not in (*TRAINERS, *gemm.RUNS):
         parser.error(f"unknown workload or framework: {name} {framework}")
     print(RESULT_PREFIX + json.dumps(run_one(name, framework, dtype, args.divisor)), flush=True)
 

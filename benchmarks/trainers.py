@@ -23,8 +23,12 @@ from benchmarks.workloads import SEED, timed, warmup_epochs, warmup_rows
 
 
 # ---------------------------------------------------------------- layerkit
-def train_layerkit(workload, x, y, dtype):
-    """Train with ``layerkit``'s ``Sequential.fit``; returns the timing."""
+def train_layerkit(workload, x, y, dtype, dense=None):
+    """Train with ``layerkit``'s ``Sequential.fit``; returns the timing.
+
+    ``dense``: the layer class of the network (``layers.Dense`` by default; the
+    ``call()``-written one of :mod:`benchmarks.call_layers` for ``"layerkit-call"``).
+    """
     import layerkit
     from layerkit import initializers, layers, optimizers
 
@@ -35,7 +39,7 @@ def train_layerkit(workload, x, y, dtype):
             "normal": dict(kernel_initializer=initializers.RandomNormal(0.0, 1.0)),
             "default": {}}[workload.initializer]
     model = layerkit.Sequential([layerkit.Input((workload.inputs,))]
-                                + [layers.Dense(units, activation=activation, **init)
+                                + [(dense or layers.Dense)(units, activation=activation, **init)
                                    for units, activation in workload.layers])
     model.compile(optimizer=optimizers.SGD(learning_rate=workload.learning_rate,
                                            momentum=workload.momentum), loss=workload.loss)
@@ -142,5 +146,12 @@ def train_keras(workload, x, y, dtype):
     return timed(workload, train, model.weights[0])
 
 
+def train_layerkit_call(workload, x, y, dtype):
+    """Train the same network with its Dense layers written with ``call()`` (Keras's guide)."""
+    from benchmarks.call_layers import call_dense_class
+
+    return train_layerkit(workload, x, y, dtype, dense=call_dense_class())
+
+
 TRAINERS = {"layerkit": train_layerkit, "numpy": train_numpy, "torch": train_torch,
-            "keras": train_keras}
+            "keras": train_keras, "layerkit-call": train_layerkit_call}

@@ -24,7 +24,7 @@ from peers import import_peer
 # however pytest is started (`python -m pytest` adds the current folder, `pytest` doesn't).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import __main__ as cli  # noqa: E402
-from benchmarks import gemm, report, runner, summary  # noqa: E402
+from benchmarks import call_layers, gemm, report, runner, summary, workloads  # noqa: E402
 from benchmarks.lean import LeanMLP, initial_weights  # noqa: E402
 from benchmarks.trainers import TRAINERS  # noqa: E402
 from benchmarks.workloads import DTYPES, SEED, WORKLOADS, make_data  # noqa: E402
@@ -141,6 +141,27 @@ def test_lean_loop_trains_like_layerkit(name, dtype):
     assert runs["numpy"]["loss"] == pytest.approx(runs["layerkit"]["loss"], rel=tolerance)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_call_written_stack_trains_like_the_built_in_one(dtype):
+    """W1's network with its Dense layers written with ``call()`` (the benchmark's peer of the
+    built-in stack): the same weights, steps and loss, to rounding."""
+    workload = WORKLOADS["W1"].scaled(1000)
+    x, y = make_data(workload, dtype)
+    runs = {f: TRAINERS[f](workload, x, y, dtype) for f in ("layerkit", "layerkit-call")}
+    for run in runs.values():
+        assert run["steps"] == workload.steps and run["weights_dtype"] == dtype
+    tolerance = {"float32": 1e-5, "float64": 1e-12}[dtype]
+    assert runs["layerkit-call"]["loss"] == pytest.approx(runs["layerkit"]["loss"], rel=tolerance)
+
+
+def test_the_call_layers_table_says_whether_the_target_is_met():
+    rows = {"float32": {"built-in": 0.5, "call()": 0.8, "ratio": 1.6},
+            "float64": {"built-in": 1.0, "call()": 1.4, "ratio": 1.4}}
+    table = call_layers.render("W1", rows, "ms/step")
+    assert "| float32 | 0.5 | 0.8 | 1.60 (missed) |" in table
+    assert "| float64 | 1 | 1.4 | 1.40 (met) |" in table
+
+
 # ---------------------------------------------------------------- the report, on made-up runs
 def _training_run(name, framework, dtype, seconds, peak=100.0, growth=0.0, steps=2000):
     workload = WORKLOADS[name]
@@ -244,7 +265,7 @@ def test_update_docs_needs_every_framework(tmp_path):
     results = _made_up_results(torch_gemm_seconds=0.004)
     with pytest.raises(ValueError, match="keras"):
         report.update_docs(results, docs)
-    results.update(frameworks=list(runner.FRAMEWORKS), skipped={})
+    results.update(frameworks=list(workloads.FRAMEWORKS), skipped={})
     results.update(summary.summarize(results["runs"], ["W4", "W6"], results["frameworks"]))
     report.update_docs(results, docs)
     text = docs.read_text()

@@ -31,8 +31,9 @@ class AddedLosses:
 
     def end_call_losses(self):
         """Keep the values of the losses this call added; return them as given (Tensors)."""
-        if self._added_losses:
-            _additions[0] += 1
+        if not self._added_losses:
+            return []
+        _additions[0] += 1
         self._added_loss_values += [float(np.sum(value_of(loss))) for loss in self._added_losses]
         return [loss if isinstance(loss, Tensor) else np.sum(loss) for loss in self._added_losses]
 

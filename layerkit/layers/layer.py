@@ -32,7 +32,7 @@ import inspect
 import numpy as np
 
 from layerkit import backend, regularizers
-from layerkit.layers import tracing
+from layerkit.layers import layer_call, tracing
 from layerkit.layers.added_losses import AddedLosses
 from layerkit.layers.keras_tensor import KerasTensor, Node
 from layerkit.layers.layer_tree import LayerTree
@@ -231,7 +231,7 @@ class Layer(LayerTree, AddedLosses, WeightOwner):
         shapes = [(None,) + np.shape(value_of(item))[1:] for item in items]
         self.build_for(shapes if takes_list else shapes[0])
         if is_recording(items):  # inside another layer's recorded call(): one recorded operation
-            return tracing.record_layer_call(self, items, training, takes_list)
+            return layer_call.record_layer_call(self, items, training, takes_list)
         arrays = [backend.convert_to_array(value_of(item), self.dtype) for item in items]
         if not tracing.inside_call():
             self.clear_added_losses()  # layer.losses holds what this call adds

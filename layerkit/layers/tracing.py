@@ -10,18 +10,19 @@ the losses the call added, with respect to the weights (and the input when wante
 Outside training ``call`` runs on the weights as constants: nothing is recorded.
 
 A layer called inside another's ``call`` on a recorded Tensor is one recorded
-operation (:class:`LayerCall`) whose backward is that layer's own backward: a built-in
-layer keeps its hand-written one, a ``call()`` layer its own tape. Where a layer is
-called several times, each call keeps its own cache and the weight gradients add up.
+operation whose backward is that layer's own (:mod:`~layerkit.layers.layer_call`).
+
+What each call reads of the layer (its weight names, the trained ones, its inner
+layers) is found once and kept while the structure of the layers and the number of
+the layer's attributes stay the same (:func:`plan_of`).
 """
 
-import contextlib
 import functools
 import inspect
+import weakref
 
-import numpy as np
-
-from layerkit.ops import GradientTape, Operation, Tensor, Variable
+from layerkit.layers.weight_owner import structure_version
+from layerkit.ops import GradientTape, Tensor, Variable
 from layerkit.ops.tensor import unwrap
 
 _training = []  # the training flag of the calls being run, innermost last
@@ -37,12 +38,18 @@ def current_training(default=False):
     return _training[-1] if _training else default
 
 
-@contextlib.contextmanager
-def training_scope(training):
-    _training.append(bool(training))
-    try:
-        yield
-    finally:
+class training_scope:
+    """Within the block, :func:`current_training` gives ``training`` (the enclosing call's flag)."""
+
+    __slots__ = ("training",)
+
+    def __init__(self, training):
+        self.training = bool(training)
+
+    def __enter__(self):
+        _training.append(self.training)
+
+    def __exit__(self, *exc_info):
         _training.pop()
 
 
@@ -56,27 +63,42 @@ class CallRecord:
         self.variables, self.outputs, self.losses = variables, outputs, losses
 
 
-@contextlib.contextmanager
-def weights_as_variables(layer, tape):
-    """Every attribute of ``layer`` holding one of its own weights reads as a Variable.
+class weights_as_variables:
+    """Within the block, every attribute of ``layer`` holding one of its own weights reads as a
+    Variable.
 
     Trained weights are watched by ``tape``; the others (and all, without a tape) are
-    constants. Yields ``{weight name: Variable}``; the plain arrays are put back after.
+    constants. ``with`` gives ``{weight name: Variable}``; the plain arrays are put back after.
     """
-    trained = set(layer.trainable_weight_names)
-    variables, by_id = {}, {}
-    for name in layer.weight_names:
-        array = getattr(layer, name)
-        variable = Variable(array, tape if name in trained else None, name=name)
-        variables[name], by_id[id(array)] = variable, variable
-    swapped = {attr: value for attr, value in vars(layer).items() if id(value) in by_id}
-    try:
-        for attr, value in swapped.items():
-            setattr(layer, attr, by_id[id(value)])
-        yield variables
-    finally:
-        for attr, value in swapped.items():
-            setattr(layer, attr, value)
+
+    __slots__ = ("layer", "tape", "swapped")
+
+    def __init__(self, layer, tape):
+        self.layer, self.tape = layer, tape
+
+    def __enter__(self):
+        layer, tape = self.layer, self.tape
+        plan = plan_of(layer)
+        trained = plan.trained
+        variables, by_id = {}, {}
+        for name in plan.weight_names:
+            array = getattr(layer, name)
+            variable = Variable(array, tape if name in trained else None, name=name)
+            variables[name], by_id[id(array)] = variable, variable
+        attributes = vars(layer)  # every attribute holding a weight: its name and its aliases
+        self.swapped = {attr: attributes[attr]
+                        for attr, key in zip(attributes, map(id, attributes.values())) if key in by_id}
+        try:
+            for attr, value in self.swapped.items():
+                setattr(layer, attr, by_id[id(value)])
+        except BaseException:  # e.g. a read-only property: nothing stays swapped
+            self.__exit__()
+            raise
+        return variables
+
+    def __exit__(self, *exc_info):
+        for attr, value in self.swapped.items():
+            setattr(self.layer, attr, value)
 
 
 def run_call(layer, inputs, training):
@@ -117,9 +139,10 @@ def traced_forward(layer, inputs, training):
 
 def traced_backward(layer, record, grad_output, input_gradient):
     """Fill ``layer.grads`` (and its inner layers') from the record; return dL/d(inputs)."""
-    trained = layer.trainable_weight_names
+    plan = plan_of(layer)
+    trained = plan.trained
     inputs = [x for x in record.inputs if isinstance(x, Tensor)] if input_gradient else []
-    inner_layers = layer.flatten_layers(include_self=False)
+    inner_layers = plan.inner_layers
     for inner in inner_layers:
         inner.grads = {}
     targets = _as_list(record.outputs) + list(record.losses)
@@ -138,74 +161,30 @@ def traced_backward(layer, record, grad_output, input_gradient):
     return grads if record.takes_list else grads[0]
 
 
-def record_layer_call(layer, items, training, takes_list):
-    """Record ``layer`` applied to ``items`` (some of them recorded Tensors) as one operation.
+class LayerPlan:
+    """What tracing ``layer`` reads of it at every call, found once: its weight names, those
+    it trains, and its inner layers. Kept while the structure of the layers and the number
+    of the layer's attributes stay the same (a new sublayer is a new attribute)."""
 
-    Returns its output Tensor, or a tuple of them for a layer with several outputs.
-    """
-    call = LayerCall(layer, training, takes_list)
-    output = call(*items)
-    if call.outputs is None:
-        return output
-    return tuple(Pick(call, index)(output) for index in range(len(call.outputs)))
+    __slots__ = ("key", "weight_names", "trained", "inner_layers")
 
-
-class LayerCall(Operation):
-    """One application of a layer inside a recorded ``call()``; its VJP is the layer's backward.
-
-    A layer with several outputs records this operation with an empty placeholder as
-    its output, and one :class:`Pick` per output; the gradients the picks receive are
-    gathered in ``pending`` and given to the layer's backward together.
-    """
-
-    outputs = None
-    always_backward = True  # it fills the layer's weight gradients, wanted or not upstream
-
-    def __init__(self, layer, training, takes_list):
-        self.layer, self.training, self.takes_list = layer, training, takes_list
-
-    def forward(self, *inputs):
-        output = self.layer.forward(list(inputs) if self.takes_list else inputs[0],
-                                    training=self.training)
-        self.cache = self.layer.get_cache()
-        if not isinstance(output, (list, tuple)):
-            return output
-        self.outputs, self.pending = list(output), [None] * len(output)
-        return np.zeros(0, dtype=self.outputs[0].dtype)
-
-    def backward(self, grad_output):
-        if self.outputs is not None:  # several outputs: what each Pick received
-            grad_output = [np.zeros_like(out) if grad is None else grad
-                           for out, grad in zip(self.outputs, self.pending)]
-        members = self.layer.flatten_layers()
-        earlier = {id(member): member.grads for member in members}  # other calls' sums
-        for member in members:
-            member.grads = {}
-        self.layer.set_cache(self.cache)
-        grads = self.layer.backward(grad_output, input_gradient=any(self.needs_gradient))
-        for member in members:
-            summed = dict(earlier[id(member)])
-            for name, grad in member.grads.items():
-                summed[name] = grad if name not in summed else summed[name] + grad
-            member.grads = summed
-        grads = grads if self.takes_list else [grads]
-        return tuple(g if needed else None for g, needed in zip(grads, self.needs_gradient))
+    def __init__(self, layer, key):
+        self.key = key
+        self.weight_names = layer.weight_names
+        self.trained = layer.trainable_weight_names
+        self.inner_layers = layer.flatten_layers(include_self=False)
 
 
-class Pick(Operation):
-    """Output ``index`` of a layer call with several outputs (see :class:`LayerCall`)."""
+_plans = weakref.WeakKeyDictionary()  # layer -> LayerPlan
 
-    def __init__(self, call, index):
-        self.call, self.index = call, index
 
-    def forward(self, placeholder):
-        return self.call.outputs[self.index]
-
-    def backward(self, grad_output):
-        pending = self.call.pending
-        previous = pending[self.index]
-        pending[self.index] = grad_output if previous is None else previous + grad_output
-        return (np.zeros(0, dtype=grad_output.dtype),)
+def plan_of(layer):
+    """``layer``'s :class:`LayerPlan`, found again only when it may have changed."""
+    key = (structure_version(), len(vars(layer)))
+    plan = _plans.get(layer)
+    if plan is None or plan.key != key:
+        plan = _plans[layer] = LayerPlan(layer, key)
+    return plan
 
 
 def _as_list(structure):

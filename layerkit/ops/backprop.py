@@ -1,8 +1,8 @@
 """The reverse pass, as MiniFlow and micrograd do it, in one sitting.
 
-1. :func:`reverse_topological_order` collects the nodes the targets depend on and
-   orders them with Kahn's algorithm (as ``layerkit/models/graph.py`` orders layers),
-   here on the reversed graph: a node comes after every node that consumes its output;
+1. The tape lists its operations in the order they ran. That is a topological
+   order (an operation runs after the ones that made its inputs), so reversed it
+   puts every node after all the nodes that consume its output;
 2. :func:`backpropagate` walks that order once, calling each node's ``backward`` (its
    vector-Jacobian product) with the gradient of its output, and adds what it returns
    to the gradients of its inputs: a value used several times (fan-out) receives the
@@ -15,48 +15,14 @@ import numpy as np
 from layerkit.ops.tensor import Tensor
 
 
-def reverse_topological_order(outputs):
-    """Kahn's algorithm on the reversed graph: each node after every node that consumes it.
-
-    Parameters
-    ----------
-    outputs : list of Operation
-        The nodes the reverse pass starts from; the order holds every node they depend on.
-
-    Returns
-    -------
-    list of Operation
-    """
-    consumers, seen, stack = {}, set(), list(outputs)
-    while stack:  # collect the graph, counting each node's consumers in it
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        for parent in node.parents:
-            if parent is not None:
-                consumers[id(parent)] = consumers.get(id(parent), 0) + 1
-                stack.append(parent)
-    ready = [node for node in outputs if id(node) not in consumers]
-    order = []
-    while ready:  # a node is ready once all of its consumers are placed
-        node = ready.pop()
-        order.append(node)
-        for parent in node.parents:
-            if parent is not None:
-                consumers[id(parent)] -= 1
-                if consumers[id(parent)] == 0:
-                    ready.append(parent)
-    return order
-
-
 def backpropagate(order, seeds, sources):
     """Run each node's VJP in ``order``, summing the gradients that meet at a node (fan-out).
 
     Parameters
     ----------
     order : list of Operation
-        From :func:`reverse_topological_order`.
+        Each operation after every operation that consumes its output (a tape's
+        operations, reversed); the watched values, which no operation made, are not in it.
     seeds : dict
         ``{id(node): (node, dL/d(output))}`` where the pass starts.
     sources : list of Operation
@@ -70,9 +36,9 @@ def backpropagate(order, seeds, sources):
     wanted = {id(node) for node in sources}
     # An operation with effects of its own (a layer filling its weights' gradients) counts
     # as a source: the gradient must reach it even when no requested source lies beyond.
-    leads_to_source = wanted | {id(node) for node in order if node.always_backward}
+    leads_to_source = set(wanted)
     for node in reversed(order):  # inputs first: a node matters if one of its inputs does
-        if any(parent is not None and id(parent) in leads_to_source for parent in node.parents):
+        if node.always_backward or not leads_to_source.isdisjoint(map(id, node.parents)):
             leads_to_source.add(id(node))
     grads = {key: grad for key, (_, grad) in seeds.items()}
     found = {}
@@ -82,7 +48,8 @@ def backpropagate(order, seeds, sources):
             continue
         if id(node) in wanted:
             found[id(node)] = grad
-        needs = tuple(parent is not None and id(parent) in leads_to_source for parent in node.parents)
+        # which inputs lead to a source (a constant input's parent is None: never one)
+        needs = tuple(map(leads_to_source.__contains__, map(id, node.parents)))
         if not any(needs) and not node.always_backward:
             continue
         node.needs_gradient = needs
@@ -95,6 +62,7 @@ def backpropagate(order, seeds, sources):
                 input_grad = _checked(input_grad, value, node)
                 previous = grads.get(id(parent))
                 grads[id(parent)] = input_grad if previous is None else previous + input_grad
+    found.update((key, grads[key]) for key in wanted if key in grads)  # watched values: not in order
     return found
 
 
@@ -119,9 +87,11 @@ def fresh_results(sources, found, seeds, unconnected_gradients):
         if grad is None:
             results.append(np.zeros_like(source.value) if unconnected_gradients == "zero" else None)
             continue
-        if id(_root(grad)) in owned or not grad.flags.writeable:
+        root = id(_root(grad))
+        if root in owned or not grad.flags.writeable:
             grad = grad.copy()
-        owned.add(id(_root(grad)))
+            root = id(grad)
+        owned.add(root)
         results.append(grad)
     return results
 

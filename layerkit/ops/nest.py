@@ -1,5 +1,7 @@
 """Nested lists, tuples and dicts of values, flattened and rebuilt (``tape.watch`` and ``gradient``)."""
 
+_NESTS = (dict, list, tuple)
+
 
 def flatten(structure):
     """The leaves of a nest of lists, tuples and dicts, in order (a dict in its insertion order).
@@ -10,10 +12,16 @@ def flatten(structure):
     [1, 2, 3]
     """
     if isinstance(structure, dict):
-        return [leaf for value in structure.values() for leaf in flatten(value)]
-    if isinstance(structure, (list, tuple)):
-        return [leaf for value in structure for leaf in flatten(value)]
-    return [structure]
+        structure = list(structure.values())
+    elif not isinstance(structure, (list, tuple)):
+        return [structure]
+    leaves = []
+    for value in structure:  # the leaves of a flat list without a call each
+        if isinstance(value, _NESTS):
+            leaves.extend(flatten(value))
+        else:
+            leaves.append(value)
+    return leaves
 
 
 def pack_like(structure, leaves):
@@ -32,7 +40,8 @@ def _pack(structure, remaining):
     if isinstance(structure, dict):
         return {key: _pack(value, remaining) for key, value in structure.items()}
     if isinstance(structure, (list, tuple)):
-        items = [_pack(value, remaining) for value in structure]
+        items = [_pack(value, remaining) if isinstance(value, _NESTS) else next(remaining)
+                 for value in structure]
         if isinstance(structure, list):
             return items
         return structure._make(items) if hasattr(structure, "_fields") else tuple(items)

@@ -106,26 +106,29 @@ class Operation:
         raise NotImplementedError(f"{type(self).__name__} must define backward(grad_output).")
 
     def __call__(self, *args):
-        values, parents, tape = [], [], None
+        values, parents, needs, tape = [], [], [], None
         for arg in args:
             if isinstance(arg, Tensor):
                 values.append(arg.value)
                 if arg.tape is None or not arg.tape.recording:
                     parents.append(None)  # a constant: its tape has stopped recording
+                    needs.append(False)
                     continue
                 if tape is None:
                     tape = arg.tape
                 elif arg.tape is not tape:
                     raise ValueError(_MIXED_TAPES.format(type(self).__name__))
                 parents.append(arg.node)
+                needs.append(True)
             else:
                 values.append(np.asarray(arg) if isinstance(arg, (list, tuple)) else arg)
                 parents.append(None)
+                needs.append(False)
         if tape is None:
             return self.forward(*values)
         self.inputs = tuple(values)
         self.parents = tuple(parents)
-        self.needs_gradient = tuple(parent is not None for parent in parents)
+        self.needs_gradient = tuple(needs)
         output = self.forward(*values)
         if type(output) is not np.ndarray:
             if isinstance(output, Tensor):
@@ -137,6 +140,7 @@ class Operation:
             self.inputs = tuple(ShapeOnly(v) if isinstance(v, np.ndarray) else v for v in values)
         if self.keeps_output:
             self.output = output
+        tape.record(self)
         return Tensor(output, self, tape)
 
 

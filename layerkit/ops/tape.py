@@ -11,7 +11,7 @@ import numpy as np
 
 from layerkit import backend
 from layerkit.ops import nest
-from layerkit.ops.backprop import backpropagate, fresh_results, reverse_topological_order
+from layerkit.ops.backprop import backpropagate, fresh_results
 from layerkit.ops.operation import Leaf
 from layerkit.ops.tensor import Tensor, value_of
 
@@ -42,6 +42,7 @@ class GradientTape:
     def __init__(self, persistent=False):
         self.persistent = bool(persistent)
         self.recording = False  # read by Tensors and operations: record only while True
+        self.operations = []    # what it recorded, in the order it ran (see record)
         self._used = False
 
     def __repr__(self):
@@ -56,6 +57,14 @@ class GradientTape:
 
     def __exit__(self, *exc_info):
         self.recording = False
+
+    def record(self, operation):
+        """Add ``operation`` (just applied to this tape's Tensors) to :attr:`operations`.
+
+        The operations call it. Their order is a topological one: each runs after the
+        operations that made its inputs, so :meth:`gradient` walks it backward.
+        """
+        self.operations.append(operation)
 
     @contextlib.contextmanager
     def stop_recording(self):
@@ -102,6 +111,8 @@ class GradientTape:
         if not self.recording:
             raise RuntimeError("GradientTape.watch() must be called inside the "
                                "`with GradientTape() as tape:` block.")
+        if type(tensor) is np.ndarray:  # one array: nothing to flatten
+            return self._watch_one(tensor)
         return nest.pack_like(tensor, [self._watch_one(x) for x in nest.flatten(tensor)])
 
     def _watch_one(self, x):
@@ -169,8 +180,7 @@ class GradientTape:
         seeds = self._seeds(nest.flatten(target), output_gradients)
         self._used = True
         connected = [s.node for s in source_list if s.tape is self]
-        order = reverse_topological_order([node for node, _ in seeds.values()])
-        found = backpropagate(order, seeds, connected)
+        found = backpropagate(self.operations[::-1], seeds, connected)
         return nest.pack_like(sources, fresh_results(source_list, found, seeds, unconnected_gradients))
 
     def _seeds(self, targets, output_gradients):

@@ -43,7 +43,9 @@ class Steps:
                                    "regularizers).")
             grads = [np.zeros_like(y) for y in y_preds]
         input_grads = self.backward_all(grads, compiled.fused, input_gradients)
-        total += penalties.add_gradients() + self._forward_losses(walk)
+        if penalties.items:
+            total += penalties.add_gradients()
+        total += self._forward_losses(walk)
         return total, values, y_preds, input_grads
 
     def transform_gradients(self, grads, num_samples=None, loss=None):

@@ -160,7 +160,8 @@ class Optimizer(OptimizerState, WeightDecay, MovingAverages):
 
     def current_learning_rate(self):
         """The learning rate for this step (a schedule is called with the count of every call)."""
-        return evaluate(self.learning_rate, self._iterations)
+        rate = self.learning_rate
+        return rate if type(rate) is float else evaluate(rate, self._iterations)
 
     # -------------------------------------------------------------- updating
     def apply(self, grads, trainable_variables):
@@ -210,7 +211,8 @@ class Optimizer(OptimizerState, WeightDecay, MovingAverages):
         learning_rate = self.current_learning_rate()
         steps = self.gradient_accumulation_steps
         if not steps:
-            self.apply_weight_decay(variables, learning_rate)
+            if self.weight_decay:
+                self.apply_weight_decay(variables, learning_rate)
             self.update_steps(grads, variables, learning_rate)
         else:
             sums = [self.slots(v)["gradient_accumulator"] for v in variables]

@@ -39,14 +39,14 @@ def single_torch_thread(torch):
     return fixture
 
 
-def report_worst_errors(title, worst):
+def report_worst_errors(title, worst, bound=RTOL):
     """A module fixture that prints ``worst`` at the end, with or without ``-s``."""
 
     @pytest.fixture(scope="module", autouse=True)
     def fixture(request):
         yield
-        lines = [f"{title}: worst relative errors measured (bound {RTOL:.0e})"]
-        lines += [f"  {kind:<24}{err:.3e}" for kind, err in worst.items()]
+        lines = [f"{title}: worst relative errors measured (bound {bound:.0e})"]
+        lines += [f"  {kind:<28}{err:.3e}" for kind, err in worst.items()]
         plugins = request.config.pluginmanager
         reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
         if reporter is None or capture is None:  # pragma: no cover

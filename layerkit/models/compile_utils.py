@@ -133,8 +133,7 @@ class CompiledLoss:
             if loss is None:
                 values.append(None), grads.append(None)
                 continue
-            weight_of = (None if sample_weight is None else
-                         _sample_weight_for(weights_for_output(sample_weight, index), y_pred))
+            weight_of = _sample_weight_for(weights_for_output(sample_weight, index), y_pred)
             if fused:
                 value, grad = loss.logits_value_and_gradient(y, layer.Z, y_pred, weight_of)
             else:

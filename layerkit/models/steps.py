@@ -79,10 +79,11 @@ class Steps:
 
     def test_step(self, xs, ys, sample_weight=None):
         """Loss and metrics on one batch, weights untouched, no gradients; returns the loss."""
-        self.clear_added_losses(self._layer_walk())
+        _, walk, penalties = self._found()
+        self.clear_added_losses(walk)
         y_preds = self.forward_all(xs, training=False)
         loss, values = self._compiled_loss.values(ys, y_preds, sample_weight)
-        loss += self._penalties().value() + self._forward_losses(self._layer_walk())
+        loss += penalties.value() + self._forward_losses(walk)
         self._compiled_metrics.update(loss, values, ys, y_preds, sample_weight, len(xs[0]))
         return loss
 
@@ -182,10 +183,10 @@ class Steps:
         xs, ys, sample_weight = data.check_data(self, x, y, sample_weight, "compute_loss")
         self._prepare_evaluation(xs)
         if y_pred is None:
-            self.clear_added_losses(self._layer_walk())
+            walk = self._layer_walk()
+            self.clear_added_losses(walk)
             loss = self._compiled_loss.values(ys, self.forward_all(xs, training=training),
-                                              sample_weight)[0] + self._forward_losses(
-                                                  self._layer_walk())
+                                              sample_weight)[0] + self._forward_losses(walk)
             self._discard_staged_updates()
         else:
             y_preds = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]

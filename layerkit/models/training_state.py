@@ -80,8 +80,6 @@ class Penalties:
 
     def add_gradients(self):
         """Add each penalty's gradient to its weight's gradient; return the sum of the penalties."""
-        if not self.items:
-            return 0.0
         for layer, name, reg in self.items:
             layer.grads[name] = layer.grads[name] + reg.gradient(getattr(layer, name))
         return self.value()

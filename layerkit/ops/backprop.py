@@ -59,9 +59,7 @@ def backpropagate(order, seeds, sources):
                             f"gradients (None for an input that needs none).")
         for parent, need, input_grad, value in zip(node.parents, needs, input_grads, node.inputs):
             if need and input_grad is not None:
-                if not (type(input_grad) is np.ndarray and input_grad.shape == value.shape
-                        and input_grad.dtype == value.dtype):  # else as it should be
-                    input_grad = _checked(input_grad, value, node)
+                input_grad = _checked(input_grad, value, node)
                 previous = grads.get(id(parent))
                 grads[id(parent)] = input_grad if previous is None else previous + input_grad
     found.update((key, grads[key]) for key in wanted if key in grads)  # watched values: not in order
@@ -89,7 +87,7 @@ def fresh_results(sources, found, seeds, unconnected_gradients):
         if grad is None:
             results.append(np.zeros_like(source.value) if unconnected_gradients == "zero" else None)
             continue
-        root = id(grad if grad.base is None else _root(grad))
+        root = id(_root(grad))
         if root in owned or not grad.flags.writeable:
             grad = grad.copy()
             root = id(grad)

@@ -160,8 +160,7 @@ class Optimizer(OptimizerState, WeightDecay, MovingAverages):
 
     def current_learning_rate(self):
         """The learning rate for this step (a schedule is called with the count of every call)."""
-        rate = self.learning_rate
-        return rate if type(rate) is float else evaluate(rate, self._iterations)
+        return evaluate(self.learning_rate, self._iterations)
 
     # -------------------------------------------------------------- updating
     def apply(self, grads, trainable_variables):
@@ -211,8 +210,7 @@ class Optimizer(OptimizerState, WeightDecay, MovingAverages):
         learning_rate = self.current_learning_rate()
         steps = self.gradient_accumulation_steps
         if not steps:
-            if self.weight_decay:
-                self.apply_weight_decay(variables, learning_rate)
+            self.apply_weight_decay(variables, learning_rate)
             self.update_steps(grads, variables, learning_rate)
         else:
             sums = [self.slots(v)["gradient_accumulator"] for v in variables]
@@ -235,10 +233,7 @@ class Optimizer(OptimizerState, WeightDecay, MovingAverages):
         With gradient accumulation Keras clips the mean gradient when it updates, so
         the gradients are returned as they are and :meth:`update` clips the mean.
         """
-        if self.gradient_accumulation_steps or (
-                self.clipnorm is None and self.global_clipnorm is None and self.clipvalue is None):
-            return list(grads)
-        return self._clip(grads)
+        return list(grads) if self.gradient_accumulation_steps else self._clip(grads)
 
     def _clip(self, grads):
         if self.clipnorm is not None:

@@ -12,7 +12,7 @@ Each hook is documented where the engine calls it:
 =============================  =====================================================
 hook                           called by
 =============================  =====================================================
-``batch_rows``                 the array adapters, for each batch (only its share is read)
+``batch_slices``               the array adapters, each epoch (only its share is read)
 ``shard_batch``                the epoch iterator, for data that makes its own batches
 ``agree_seed``, ``check_data`` the epoch iterator, once (the same shuffling, the same steps)
 ``check_model``                ``fit``, before any callback runs
@@ -26,6 +26,7 @@ hook                           called by
 """
 
 import contextlib
+import itertools
 
 from layerkit.distribution.sharding import share
 
@@ -130,10 +131,20 @@ class Distribution:
         return share(start, stop, self.process_id, self.num_processes)
 
     # -------------------------------------------------------------- hooks (one process: no-ops)
-    def batch_rows(self, start, stop):
-        """The rows of a batch this process reads: its share when auto-sharding, else all of them."""
-        return (start, stop) if self.num_processes == 1 or not self.auto_shard_dataset else (
-            self.shard_rows(start, stop))
+    def batch_slices(self, num_samples, batch_size):
+        """The rows this process reads of each batch, in order, as slices: its share when
+        auto-sharding, else all of them (an iterator that runs no Python per batch then).
+
+        Example
+        -------
+        >>> list(Distribution().batch_slices(5, 2))
+        [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+        """
+        starts = range(0, num_samples, batch_size)
+        stops = itertools.chain(range(batch_size, num_samples, batch_size), (num_samples,))
+        if self.num_processes == 1 or not self.auto_shard_dataset:
+            return map(slice, starts, stops)
+        return (slice(*self.shard_rows(start, stop)) for start, stop in zip(starts, stops))
 
     def shard_batch(self, batch):
         """This process's rows of a checked batch (lists of arrays) made by the data itself."""

@@ -262,4 +262,5 @@ class CompiledMetrics:
 
 
 def _plain(value):
-    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float).tolist()
+    value = np.asarray(value, dtype=float)
+    return float(value) if value.ndim == 0 else value.tolist()

@@ -17,7 +17,7 @@ refused with the same messages as whole arrays, naming the batch.
   run shuffles exactly as an uninterrupted one.
 """
 
-import contextlib
+import operator
 import warnings
 
 import numpy as np
@@ -162,7 +162,6 @@ class EpochIterator:
         return self._checked(batch, source)
 
     # -------------------------------------------------------------- epochs
-    @contextlib.contextmanager
     def epoch(self, epoch=0, iterations=0):
         """Context for one epoch: gives an iterator over ``(step, batch)``.
 
@@ -171,18 +170,26 @@ class EpochIterator:
         ``iterations`` (the optimizer's step count at the epoch's start) seeds the
         shuffled order with ``epoch``.
         """
-        self.data_adapter.on_epoch_begin()
-        try:
-            yield self._steps(epoch, iterations)
-        finally:
-            self.data_adapter.stop()
-        self.data_adapter.on_epoch_end()
+        return _Epoch(self.data_adapter, self._steps, epoch, iterations)
 
     def _steps(self, epoch, iterations):
+        """The ``(step, batch)`` pairs of one epoch (:meth:`epoch` wraps them in the
+        adapter's hooks).
+
+        Batches of arrays come straight from the adapter, numbered by ``enumerate``:
+        they are checked already and there are exactly as many as the epoch's steps.
+        Other data goes through :meth:`_checked_steps`.
+        """
         adapter = self.data_adapter
         if self._pass is None or not adapter.one_shot:
             self._pass = adapter.get_numpy_iterator(epoch, iterations)
         limit = self.steps_per_epoch or adapter.num_batches
+        if adapter.checked and adapter.batch_size and limit == adapter.num_batches:
+            return enumerate(map(_batch_of, self._pass))
+        return self._checked_steps(limit, epoch)
+
+    def _checked_steps(self, limit, epoch):
+        adapter = self.data_adapter
         checked, own_batches = adapter.checked, adapter.batch_size
         step = 0
         while limit is None or step < limit:
@@ -198,6 +205,29 @@ class EpochIterator:
             # batches is cut here (a no-op on one process).
             yield step, batch if own_batches else distribution.active().shard_batch(batch)
             step += 1
+
+
+_batch_of = operator.itemgetter(0)  # an adapter's (batch, source) pair -> the batch
+
+
+class _Epoch:
+    """The context of :meth:`EpochIterator.epoch`: the adapter's hooks around the epoch's steps
+    (a class: a fit of many short epochs enters one per epoch)."""
+
+    __slots__ = ("adapter", "steps", "epoch", "iterations")
+
+    def __init__(self, adapter, steps, epoch, iterations):
+        self.adapter, self.steps, self.epoch, self.iterations = adapter, steps, epoch, iterations
+
+    def __enter__(self):
+        self.adapter.on_epoch_begin()
+        return self.steps(self.epoch, self.iterations)
+
+    def __exit__(self, kind, error, traceback):
+        self.adapter.stop()
+        if kind is None:
+            self.adapter.on_epoch_end()
+        return False
 
 
 def validation_iterators(model, train, validation_data, validation_split, batch_size, steps):

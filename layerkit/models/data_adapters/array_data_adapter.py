@@ -14,6 +14,7 @@ into arrays kept from one step to the next (``take(..., out=)``) rather than
 allocated at each step: the step reads its batch before the next one is made.
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -70,10 +71,8 @@ def batch_indices(num_samples, batch_size, order):
     >>> list(batch_indices(5, 2, None))
     [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
     """
-    rows_of = distribution.active().batch_rows  # the distribution of this epoch
-    for start in range(0, num_samples, batch_size):
-        first, stop = rows_of(start, min(start + batch_size, num_samples))
-        yield slice(first, stop) if order is None else order[first:stop]
+    slices = distribution.active().batch_slices(num_samples, batch_size)
+    return slices if order is None else map(order.__getitem__, slices)
 
 
 def _take(item, index):
@@ -186,8 +185,9 @@ class ArrayDataAdapter(DataAdapter):
         order = epoch_order(self._num_samples, self._batch_size, self.shuffle, self.seed, epoch,
                             iterations)
         take = _take if order is None or self._buffers is None else self._buffers.take
-        for index in batch_indices(self._num_samples, self._batch_size, order):
-            yield [take(item, index) for item in self.arrays], None
+        arrays = self.arrays
+        return ((list(map(take, arrays, itertools.repeat(index))), None)
+                for index in batch_indices(self._num_samples, self._batch_size, order))
 
     def first_batch(self):
         return next(self.get_numpy_iterator())

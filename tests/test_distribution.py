@@ -399,3 +399,33 @@ def test_a_process_whose_loss_is_not_finite_makes_every_process_refuse_the_step(
     strategy = fake_data_parallel(monkeypatch, FakeWorld(peers=[peer]))
     reduced = strategy.reduce_gradients([np.ones(2)], num_samples=3, loss=float("inf"))
     assert np.isnan(reduced[0]).all()  # the other process's sum is NaN too: it refuses as well
+
+
+class _Rank(Distribution):
+    """Process ``rank`` of ``count`` (nothing else of a world: for the batches' shares)."""
+
+    def __init__(self, rank, count, **kwargs):
+        super().__init__(**kwargs)
+        self._rank, self._count = rank, count
+
+    @property
+    def num_processes(self):
+        return self._count
+
+    @property
+    def process_id(self):
+        return self._rank
+
+
+@pytest.mark.parametrize("num_samples, batch_size", [(0, 4), (5, 2), (12, 4), (7, 10), (10, 3)])
+def test_batch_slices_share_out_every_batch_once(num_samples, batch_size):
+    batches = [np.arange(num_samples)[s] for s in Distribution().batch_slices(num_samples, batch_size)]
+    assert len(batches) == -(-num_samples // batch_size)
+    assert [len(b) for b in batches[:-1]] == [batch_size] * (len(batches) - 1)
+    assert np.concatenate(batches or [np.arange(0)]).tolist() == list(range(num_samples))
+    shares = [list(_Rank(rank, 3).batch_slices(num_samples, batch_size)) for rank in range(3)]
+    for index, batch in enumerate(batches):  # the three shares of a batch make the batch, in order
+        rows = np.concatenate([np.arange(num_samples)[share[index]] for share in shares])
+        assert rows.tolist() == batch.tolist()
+    unsharded = _Rank(1, 3, auto_shard_dataset=False).batch_slices(num_samples, batch_size)
+    assert [np.arange(num_samples)[s].tolist() for s in unsharded] == [b.tolist() for b in batches]

@@ -157,7 +157,7 @@ class Loss:
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """``(loss, dloss/dy_pred)`` in one pass: what a training step needs."""
-        shape = np.shape(y_pred)
+        shape = y_pred.shape if isinstance(y_pred, np.ndarray) else np.shape(y_pred)
         y_true, y_pred, sample_weight = self._prepare(y_true, y_pred, sample_weight)
         value, grad = self._reduced(self.call(y_true, y_pred), self.backward(y_true, y_pred),
                                     y_true, y_pred, sample_weight)

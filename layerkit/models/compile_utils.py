@@ -244,6 +244,8 @@ class CompiledMetrics:
         for tracker, value in zip(self.output_trackers, values):
             if value is not None:
                 tracker.update_state(value, sample_weight=batch_size)
+        if not self._needs_arrays:  # the losses are all there is to track
+            return
         for index, (group, y, y_pred) in enumerate(zip(self.per_output, ys, y_preds)):
             own = weights_for_output(sample_weight, index) if group else None
             for metric, weighted in group:

@@ -105,12 +105,19 @@ def auto_threads():
 
 
 def test_small_steps_train_with_one_blas_thread_and_the_default_comes_back(auto_threads):
-    default = _blas_default()
+    from threadpoolctl import threadpool_limits
     x, y = _data()
-    model, seen = _model(), _ThreadsSeen()
-    model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[seen])
-    assert seen.seen == {1}
-    assert _blas_default() == default
+    model = _model()
+    with threadpool_limits(limits=2, user_api="blas"):  # a count other than 1 to come back to
+        assert _blas_default() == {2}
+        for run in ("fit", "evaluate", "predict", "fit"):
+            seen = _ThreadsSeen()
+            if run == "fit":
+                model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[seen])
+                assert seen.seen == {1}
+            else:
+                getattr(model, run)(x, *([y] if run == "evaluate" else []), verbose=0)
+            assert _blas_default() == {2}, run
 
 
 def test_the_thread_count_can_be_fixed_and_changes_results_only_by_rounding(auto_threads):

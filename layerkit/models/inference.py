@@ -133,7 +133,7 @@ class Inference(Compiling):
         :mod:`layerkit.blas`; a step's multiply-adds are about rows x weights). Freed
         arrays are kept for the next step from here on (:mod:`layerkit.allocator`)."""
         keep_freed_memory()
-        return limited_threads(len(xs[0]) * self.count_params())
+        return limited_threads(len(xs[0]) * self._found().parameters)
 
     def _output_structure(self, outputs):
         """One array for one output, else a list (a dict when the outputs were a dict)."""

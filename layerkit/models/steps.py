@@ -18,7 +18,7 @@ from layerkit.layers.weight_owner import structure_version
 from layerkit.models import data
 from layerkit.models.training_state import Penalties, TrainingState
 
-_Found = namedtuple("_Found", "version walk penalties")
+_Found = namedtuple("_Found", "version walk penalties parameters")
 
 
 class Steps:
@@ -31,7 +31,7 @@ class Steps:
         Returns ``(total loss, per-output losses, outputs, input gradients)``; the
         input gradients are None unless asked for (the first layer skips its dX).
         """
-        (_, walk, penalties), compiled = self._found(), self._compiled_loss
+        (_, walk, penalties, _), compiled = self._found(), self._compiled_loss
         self.clear_added_losses(walk)
         y_preds = self.forward_all(xs, training=True)
         total, values, grads = compiled.value_and_gradients(ys, y_preds, sample_weight)
@@ -79,7 +79,7 @@ class Steps:
 
     def test_step(self, xs, ys, sample_weight=None):
         """Loss and metrics on one batch, weights untouched, no gradients; returns the loss."""
-        _, walk, penalties = self._found()
+        _, walk, penalties, _ = self._found()
         self.clear_added_losses(walk)
         y_preds = self.forward_all(xs, training=False)
         loss, values = self._compiled_loss.values(ys, y_preds, sample_weight)
@@ -104,10 +104,12 @@ class Steps:
         return self._found().penalties
 
     def _found(self):
+        """The layer walk, the weights' penalties and the number of weights, found once per
+        structure of the layers."""
         found = getattr(self, "_found_layers", None)
         if found is None or found.version != structure_version():
             found = self._found_layers = _Found(structure_version(), self.flatten_layers(),
-                                                Penalties(self))
+                                                Penalties(self), self.count_params())
         return found
 
     def _training_state(self):

@@ -91,3 +91,23 @@ def test_a_forward_pass_outside_a_step_stages_nothing_that_a_later_step_commits(
     expected = _moving_mean_after([x, x])
     model.train_on_batch(x, np.zeros((4, 1)))
     np.testing.assert_allclose(bn.moving_mean, expected, rtol=1e-12)
+
+
+def test_calling_a_model_keeps_only_the_losses_of_that_call(float64):
+    adder, alone = SometimesAddsALoss(0.5), SometimesAddsALoss(3.0)
+    first, second = _model(adder), _model(adder)
+    x = np.ones((2, 2))
+    for call, adding, expected in [(first, False, []), (first, True, [0.5]), (first, False, []),
+                                   (second, True, [0.5]), (first, False, []), (first, False, [])]:
+        adder.adding = adding
+        call(x)
+        assert call.losses == expected, (call.name, adding)
+    alone.adding = True
+    alone(x)                                        # a loss added outside any model...
+    first(x)                                        # (`first` clears its layers, not `alone`)
+    first.add(alone)                                # ...then the layer joins one
+    alone.adding = False
+    first(x)
+    assert first.losses == []                       # not 3.0 from the earlier call
+    first(x)                                        # no change at all: nothing to clear
+    assert first.losses == [] and alone.losses == []

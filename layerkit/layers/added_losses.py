@@ -7,6 +7,7 @@ loss a training step reports.
 
 import numpy as np
 
+from layerkit.layers.weight_owner import structure_version
 from layerkit.ops import Tensor
 from layerkit.ops.tensor import value_of
 
@@ -19,6 +20,7 @@ class AddedLosses:
     def _init_added_losses(self):
         self._added_losses, self._added_loss_values = [], []
         self._cleared = None  # (additions count, the walk) of the last clear given a walk
+        self._cleared_tree = None  # (additions count, structure version) of the last whole clear
 
     def add_loss(self, loss):
         """Add a scalar to the loss (Keras's ``add_loss``): in ``call``, its gradient flows too."""
@@ -39,25 +41,31 @@ class AddedLosses:
 
     def clear_added_losses(self, layers=None):
         """Forget the losses added by earlier calls, this layer's and its inner layers'
-        (``layers``: that walk, when the caller keeps it; when no loss was added anywhere
-        since this walk was last cleared, there is nothing to do)."""
-        if layers is not None and self._clean(layers):
+        (``layers``: that walk, when the caller keeps it). When no loss was added anywhere
+        since the same walk, or the same structure of the layers, was last cleared, there
+        is nothing to do, and the layers are not walked."""
+        if self._clean(layers):
             return
         for layer in self.flatten_layers() if layers is None else layers:
             if layer._added_losses or layer._added_loss_values:
                 layer._added_losses, layer._added_loss_values = [], []
-        if layers is not None:
+        if layers is None:
+            self._cleared_tree = (_additions[0], structure_version())
+        else:
             self._cleared = (_additions[0], layers)
 
     def added_loss_values(self, layers=None):
         """The losses added since the last top-level call, this layer's and its inner layers'."""
-        if layers is not None and self._clean(layers):
+        if self._clean(layers):
             return []
         return [value for layer in (self.flatten_layers() if layers is None else layers)
                 for value in layer._added_loss_values]
 
     def _clean(self, layers):
-        """Whether ``layers`` was cleared and no loss has been added anywhere since."""
+        """Whether ``layers`` (None: the whole tree, as the structure of the layers is now)
+        was cleared and no loss has been added anywhere since."""
+        if layers is None:
+            return self._cleared_tree == (_additions[0], structure_version())
         cleared = self._cleared
         return cleared is not None and cleared[0] == _additions[0] and cleared[1] is layers
 

@@ -110,7 +110,7 @@ class _Threads:
     """The BLAS libraries at ``threads`` threads inside the block, back to their counts after.
 
     ``threadpoolctl``'s ``limit()`` does the same after listing every library again,
-    which costs a short ``predict`` or ``train_on_batch`` a quarter of its time; the
+    which costs a short ``predict`` or ``evaluate`` a tenth of its time or more; the
     libraries are listed once here (those loaded when the first loop runs, as before).
     """
 

@@ -72,16 +72,21 @@ def fake_data_parallel(monkeypatch, fake, **kwargs):
     return distribution.DataParallel(**kwargs)
 
 
-class NotChief(Distribution):
-    """Process 1 of 2, training alone (its hooks are one process's): for the rank-0 rules."""
+class Rank(Distribution):
+    """Process ``rank`` of ``count``, training alone (its hooks are one process's): for the
+    rank-0 rules and the batches' shares."""
+
+    def __init__(self, rank, count, **kwargs):
+        super().__init__(**kwargs)
+        self._rank, self._count = rank, count
 
     @property
     def num_processes(self):
-        return 2
+        return self._count
 
     @property
     def process_id(self):
-        return 1
+        return self._rank
 
 
 def small_model(units=4, loss="sparse_categorical_crossentropy"):
@@ -355,7 +360,7 @@ def test_transform_gradients_without_a_count_averages_the_processes_plainly():
 # ---------------------------------------------------------------- only process 0 writes and prints
 def test_other_processes_neither_write_nor_print(tmp_path, capsys):
     x, y = small_data()
-    distribution.set_distribution(NotChief(auto_shard_dataset=False))
+    distribution.set_distribution(Rank(1, 2, auto_shard_dataset=False))
     assert not distribution.is_chief()
     model = small_model()
     model.fit(x, y, batch_size=8, epochs=2, verbose=1, validation_split=0.2, callbacks=[
@@ -401,31 +406,15 @@ def test_a_process_whose_loss_is_not_finite_makes_every_process_refuse_the_step(
     assert np.isnan(reduced[0]).all()  # the other process's sum is NaN too: it refuses as well
 
 
-class _Rank(Distribution):
-    """Process ``rank`` of ``count`` (nothing else of a world: for the batches' shares)."""
-
-    def __init__(self, rank, count, **kwargs):
-        super().__init__(**kwargs)
-        self._rank, self._count = rank, count
-
-    @property
-    def num_processes(self):
-        return self._count
-
-    @property
-    def process_id(self):
-        return self._rank
-
-
 @pytest.mark.parametrize("num_samples, batch_size", [(0, 4), (5, 2), (12, 4), (7, 10), (10, 3)])
 def test_batch_slices_share_out_every_batch_once(num_samples, batch_size):
     batches = [np.arange(num_samples)[s] for s in Distribution().batch_slices(num_samples, batch_size)]
     assert len(batches) == -(-num_samples // batch_size)
     assert [len(b) for b in batches[:-1]] == [batch_size] * (len(batches) - 1)
     assert np.concatenate(batches or [np.arange(0)]).tolist() == list(range(num_samples))
-    shares = [list(_Rank(rank, 3).batch_slices(num_samples, batch_size)) for rank in range(3)]
+    shares = [list(Rank(rank, 3).batch_slices(num_samples, batch_size)) for rank in range(3)]
     for index, batch in enumerate(batches):  # the three shares of a batch make the batch, in order
         rows = np.concatenate([np.arange(num_samples)[share[index]] for share in shares])
         assert rows.tolist() == batch.tolist()
-    unsharded = _Rank(1, 3, auto_shard_dataset=False).batch_slices(num_samples, batch_size)
+    unsharded = Rank(1, 3, auto_shard_dataset=False).batch_slices(num_samples, batch_size)
     assert [np.arange(num_samples)[s].tolist() for s in unsharded] == [b.tolist() for b in batches]

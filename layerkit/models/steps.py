@@ -31,7 +31,8 @@ class Steps:
         Returns ``(total loss, per-output losses, outputs, input gradients)``; the
         input gradients are None unless asked for (the first layer skips its dX).
         """
-        (_, walk, penalties, _), compiled = self._found(), self._compiled_loss
+        found, compiled = self._found(), self._compiled_loss
+        walk, penalties = found.walk, found.penalties
         self.clear_added_losses(walk)
         y_preds = self.forward_all(xs, training=True)
         total, values, grads = compiled.value_and_gradients(ys, y_preds, sample_weight)
@@ -79,7 +80,8 @@ class Steps:
 
     def test_step(self, xs, ys, sample_weight=None):
         """Loss and metrics on one batch, weights untouched, no gradients; returns the loss."""
-        _, walk, penalties, _ = self._found()
+        found = self._found()
+        walk, penalties = found.walk, found.penalties
         self.clear_added_losses(walk)
         y_preds = self.forward_all(xs, training=False)
         loss, values = self._compiled_loss.values(ys, y_preds, sample_weight)

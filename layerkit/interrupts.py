@@ -56,11 +56,11 @@ def interrupt_handler():
         _previous = None
 
 
-class deferred_interrupts:
+def deferred_interrupts():
     """Hold Ctrl-C until the block ends, then raise it: the block runs whole.
 
     Cheap (a counter) where :func:`interrupt_handler` is already in place; otherwise
-    it installs the handler for the block itself.
+    the block installs the handler for itself (where it can: see :func:`interrupt_handler`).
 
     Example
     -------
@@ -71,27 +71,44 @@ class deferred_interrupts:
     >>> weights
     [0.5, 1.5]
     """
+    return _HELD if _previous is not None or not _can_install() else _Installing()
 
-    __slots__ = ("_installing",)
+
+class _Held:
+    """A block of :func:`deferred_interrupts` (shared: the count is the module's)."""
+
+    __slots__ = ()
 
     def __enter__(self):
         global _depth
-        self._installing = None
-        if _previous is None and _can_install():
-            self._installing = interrupt_handler()
-            self._installing.__enter__()
         _depth += 1
         return self
 
     def __exit__(self, *exc_info):
         global _depth, _pending
         _depth -= 1
-        try:
-            if _depth == 0 and _pending is not None:
-                signum, frame = _pending
-                _pending = None
-                _previous(signum, frame)
-        finally:
-            if self._installing is not None:
-                self._installing.__exit__(None, None, None)
+        if _depth == 0 and _pending is not None:
+            signum, frame = _pending
+            _pending = None
+            _previous(signum, frame)
         return False
+
+
+class _Installing(_Held):
+    """A block of :func:`deferred_interrupts` that installs the handler for itself."""
+
+    __slots__ = ("_handler",)
+
+    def __enter__(self):
+        self._handler = interrupt_handler()
+        self._handler.__enter__()
+        return super().__enter__()
+
+    def __exit__(self, *exc_info):
+        try:
+            return super().__exit__(*exc_info)
+        finally:
+            self._handler.__exit__(None, None, None)
+
+
+_HELD = _Held()

@@ -25,7 +25,12 @@ import numpy as np
 from layerkit import distribution
 from layerkit.distribution.sharding import take_rows
 from layerkit.models import data
-from layerkit.models.data_adapters import get_data_adapter, is_data_stream, unpack_x_y_sample_weight
+from layerkit.models.data_adapters import (
+    DataAdapter,
+    get_data_adapter,
+    is_data_stream,
+    unpack_x_y_sample_weight,
+)
 from layerkit.models.data_adapters.sliced_data_adapter import leaves
 
 RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or "
@@ -81,6 +86,11 @@ class EpochIterator:
         self.data_adapter = get_data_adapter(x, y, sample_weight, batch_size, steps_per_epoch,
                                              shuffle, class_weight, seed, caller, self._check)
         distribution.active().check_data(self)  # the same steps on every process, or an error on each
+        adapter = self.data_adapter
+        # Arrays: checked already, exactly as many batches as steps, nothing to do around an epoch.
+        self._whole_passes = bool(adapter.checked and adapter.batch_size and (
+            steps_per_epoch or adapter.num_batches) == adapter.num_batches)
+        self._hooks = _has_epoch_hooks(adapter)
         self._pass = None
         self._warned = False  # the iterator's end was announced
 
@@ -170,7 +180,7 @@ class EpochIterator:
         ``iterations`` (the optimizer's step count at the epoch's start) seeds the
         shuffled order with ``epoch``.
         """
-        return _Epoch(self.data_adapter, self._steps, epoch, iterations)
+        return _Epoch(self.data_adapter if self._hooks else None, self._steps, epoch, iterations)
 
     def _steps(self, epoch, iterations):
         """The ``(step, batch)`` pairs of one epoch (:meth:`epoch` wraps them in the
@@ -183,10 +193,9 @@ class EpochIterator:
         adapter = self.data_adapter
         if self._pass is None or not adapter.one_shot:
             self._pass = adapter.get_numpy_iterator(epoch, iterations)
-        limit = self.steps_per_epoch or adapter.num_batches
-        if adapter.checked and adapter.batch_size and limit == adapter.num_batches:
+        if self._whole_passes:
             return enumerate(map(_batch_of, self._pass))
-        return self._checked_steps(limit, epoch)
+        return self._checked_steps(self.steps_per_epoch or adapter.num_batches, epoch)
 
     def _checked_steps(self, limit, epoch):
         adapter = self.data_adapter
@@ -208,11 +217,18 @@ class EpochIterator:
 
 
 _batch_of = operator.itemgetter(0)  # an adapter's (batch, source) pair -> the batch
+_EPOCH_HOOKS = ("on_epoch_begin", "on_epoch_end", "stop")
+
+
+def _has_epoch_hooks(adapter):
+    """Whether ``adapter`` does anything around an epoch (its class has its own hooks)."""
+    return any(getattr(type(adapter), hook) is not getattr(DataAdapter, hook)
+               for hook in _EPOCH_HOOKS)
 
 
 class _Epoch:
     """The context of :meth:`EpochIterator.epoch`: the adapter's hooks around the epoch's steps
-    (a class: a fit of many short epochs enters one per epoch)."""
+    (a class: a fit of many short epochs enters one per epoch). ``adapter`` None: no hooks."""
 
     __slots__ = ("adapter", "steps", "epoch", "iterations")
 
@@ -220,13 +236,15 @@ class _Epoch:
         self.adapter, self.steps, self.epoch, self.iterations = adapter, steps, epoch, iterations
 
     def __enter__(self):
-        self.adapter.on_epoch_begin()
+        if self.adapter is not None:
+            self.adapter.on_epoch_begin()
         return self.steps(self.epoch, self.iterations)
 
     def __exit__(self, kind, error, traceback):
-        self.adapter.stop()
-        if kind is None:
-            self.adapter.on_epoch_end()
+        if self.adapter is not None:
+            self.adapter.stop()
+            if kind is None:
+                self.adapter.on_epoch_end()
         return False
 
 

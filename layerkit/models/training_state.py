@@ -7,7 +7,7 @@ step does not walk the layers.
 
 Applying an update is all-or-nothing in two senses:
 
-- **Ctrl-C**: the optimizer's update runs inside :class:`~layerkit.interrupts.deferred_interrupts`,
+- **Ctrl-C**: the optimizer's update runs inside :func:`~layerkit.interrupts.deferred_interrupts`,
   so a KeyboardInterrupt arrives before or after the update of every weight and of the
   optimizer's state, never between two of them.
 - **Non-finite values**: a step whose loss or gradients are not finite is not applied;
@@ -59,6 +59,22 @@ def all_finite(arrays):
     return all(math.isfinite(a.sum()) or np.isfinite(a).all() for a in arrays)
 
 
+def safe_gradient(optimizer, rate, dtype):
+    """The largest gradient bound ``|g|`` with which a step of a built-in optimizer at
+    learning rate ``rate`` cannot make ``dtype`` weights or slots overflow (-inf: no bound
+    is safe, as for custom optimizers, other dtypes or an undamped momentum of 1)."""
+    if dtype not in SAFE_GRADIENT or not type(optimizer).__module__.startswith(_BUILT_IN):
+        return -math.inf
+    decay = optimizer.weight_decay or 0.0
+    if (getattr(optimizer, "momentum", 0.0) >= 1  # an undamped velocity grows without bound
+            or not math.isfinite(rate) or abs(rate * decay) > 1):
+        return -math.inf
+    step = abs(rate) * 1e4  # the largest move of a weight, per unit of gradient
+    if step > SAFE_STEP[dtype]:  # even a gradient of 1 moves too far
+        return -math.inf
+    return min(SAFE_GRADIENT[dtype], SAFE_STEP[dtype] / step) if step else SAFE_GRADIENT[dtype]
+
+
 class Penalties:
     """The regularizers of a model's trainable weights: their penalty and its gradient.
 
@@ -105,6 +121,7 @@ class TrainingState:
         self._version = structure_version()
         self._stagings_done = None  # staging_count() when no layer of ours held a staged update
         self._saved = None
+        self._safe_for, self._safe = None, -math.inf  # what _safe_gradient found, and for what
         dtypes = {w.dtype for w in self.weights}
         self._dtype = dtypes.pop() if len(dtypes) == 1 else None  # one float dtype, or None
 
@@ -126,8 +143,7 @@ class TrainingState:
             None when the step was applied; otherwise why it was not (the weights and
             the optimizer's state are then exactly as before).
         """
-        bound = gradient_bound(grads)
-        if math.isfinite(bound) and self._cannot_overflow(optimizer, bound):
+        if gradient_bound(grads) <= self._safe_gradient(optimizer):  # never for inf or NaN
             with deferred_interrupts():
                 optimizer.update(grads, self.weights)
                 self._finish_step()
@@ -147,17 +163,14 @@ class TrainingState:
         self.discard_staged_updates()
         return "an updated weight or optimizer slot is not finite"
 
-    def _cannot_overflow(self, optimizer, peak):
-        """Whether a built-in optimizer's update with gradients up to ``peak`` stays finite."""
-        dtype = self._dtype
-        if dtype not in SAFE_GRADIENT or not type(optimizer).__module__.startswith(_BUILT_IN):
-            return False
-        rate = optimizer.current_learning_rate()
-        decay = optimizer.weight_decay or 0.0
-        if getattr(optimizer, "momentum", 0.0) >= 1:  # an undamped velocity grows without bound
-            return False
-        return (peak <= SAFE_GRADIENT[dtype] and math.isfinite(rate)
-                and abs(rate) * max(peak, 1.0) * 1e4 <= SAFE_STEP[dtype] and abs(rate * decay) <= 1)
+    def _safe_gradient(self, optimizer):
+        """:func:`safe_gradient` for ``optimizer`` now, found again when its learning rate,
+        weight decay or momentum changes."""
+        key = (optimizer, optimizer.current_learning_rate(), optimizer.weight_decay,
+               getattr(optimizer, "momentum", None))
+        if self._safe_for != key:
+            self._safe_for, self._safe = key, safe_gradient(optimizer, key[1], self._dtype)
+        return self._safe
 
     def _project(self):
         for weight, constraint in self._constrained:  # projections, as Keras applies them

@@ -220,3 +220,57 @@ def test_an_ordinary_step_takes_no_undo_copy_and_an_overflow_prone_one_does(monk
     model.optimizer.learning_rate = 1e30       # a step that could overflow float32
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     assert copies, "an overflow-prone step must keep a copy to undo it"
+
+
+def _update_cannot_overflow(optimizer, rate, dtype, peak):
+    """The rule of the module's docstring, written out: a built-in optimizer moves a weight
+    by at most 10⁴ · |rate| · max(|g|, 1)."""
+    from layerkit.models.training_state import SAFE_GRADIENT, SAFE_STEP
+
+    if dtype not in SAFE_GRADIENT or getattr(optimizer, "momentum", 0.0) >= 1:
+        return False
+    decay = optimizer.weight_decay or 0.0
+    return bool(peak <= SAFE_GRADIENT[dtype] and np.isfinite(rate)
+                and abs(rate) * max(peak, 1.0) * 1e4 <= SAFE_STEP[dtype]
+                and abs(rate * decay) <= 1)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_the_safe_gradient_bound_is_the_overflow_rule(dtype):
+    from layerkit.models.training_state import safe_gradient
+
+    dtype = np.dtype(dtype)
+    rates = [0.0, 1e-3, -0.5, 1.0, 1e10, 1e16, 1e17, 1e146, 1e247, 1e300, np.inf, np.nan]
+    peaks = [0.0, 0.5, 1.0, 2.0, 1e6, 1e12, 1e13, 1e150, 1e151, np.inf, np.nan]
+    for optimizer in (optimizers.SGD(), optimizers.SGD(momentum=0.9), optimizers.SGD(momentum=1.0),
+                      optimizers.AdamW(weight_decay=0.5), optimizers.AdamW(weight_decay=1e3)):
+        for rate in rates:
+            bound = safe_gradient(optimizer, rate, dtype)
+            for peak in peaks:
+                assert (peak <= bound) == _update_cannot_overflow(optimizer, rate, dtype, peak), (
+                    type(optimizer).__name__, optimizer.get_config(), rate, peak)
+
+
+def test_a_custom_optimizer_always_takes_the_exact_path():
+    from layerkit.models.training_state import safe_gradient
+
+    class Mine(optimizers.SGD):
+        pass
+
+    assert safe_gradient(Mine(), 0.01, np.dtype("float64")) == -np.inf
+
+
+def test_a_momentum_of_one_set_between_fits_takes_the_exact_path(monkeypatch):
+    from layerkit.models import training_state
+
+    copies = []
+    save = training_state.TrainingState._save
+    monkeypatch.setattr(training_state.TrainingState, "_save",
+                        lambda self, state: (copies.append(1), save(self, state))[1])
+    model = _model()
+    x, y = _data()
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    assert copies == []
+    model.optimizer.momentum = 1.0             # same learning rate: the bound must be found again
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert copies, "an undamped momentum can overflow: its steps must keep a copy to undo them"

@@ -166,3 +166,20 @@ def test_fit_tells_glibc_to_keep_freed_memory_unless_told_not_to(tmp_path):
                               text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == str(expected)
+
+
+def test_an_adapter_with_epoch_hooks_has_them_called_around_each_epoch():
+    calls = []
+
+    class Hooked(ArrayDataAdapter):
+        def on_epoch_begin(self):
+            calls.append("begin")
+
+        def stop(self):
+            calls.append("stop")
+
+    x, y = np.arange(12.0).reshape(6, 2), np.arange(6.0)
+    model = Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile(loss="mse")
+    model.fit(Hooked([[x], [y], None], batch_size=4), epochs=3, verbose=0)
+    assert calls == ["begin", "stop"] * 3  # arrays skip the base class's empty hooks, not these

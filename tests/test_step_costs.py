@@ -183,3 +183,18 @@ def test_an_adapter_with_epoch_hooks_has_them_called_around_each_epoch():
     model.compile(loss="mse")
     model.fit(Hooked([[x], [y], None], batch_size=4), epochs=3, verbose=0)
     assert calls == ["begin", "stop"] * 3  # arrays skip the base class's empty hooks, not these
+
+
+@pytest.mark.parametrize("kept", [0, 1 << 16])
+def test_epochs_in_order_give_the_same_batches_whether_their_slices_are_kept_or_not(
+        kept, monkeypatch):
+    from layerkit.models.data_adapters import array_data_adapter
+
+    monkeypatch.setattr(array_data_adapter, "KEPT_SLICES", kept)
+    x, y = _data(rows=10)
+    adapter = ArrayDataAdapter([[x], [y], None], batch_size=4)
+    for epoch in range(3):
+        batches = [(xs[0], ys[0]) for (xs, ys, _), _ in adapter.get_numpy_iterator(epoch)]
+        assert [len(b) for b, _ in batches] == [4, 4, 2]
+        assert np.array_equal(np.concatenate([b for b, _ in batches]), x)
+        assert np.array_equal(np.concatenate([t for _, t in batches]), y)

@@ -35,5 +35,6 @@ class History(Callback):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
-        if self.model is not None:
-            self.model.history = self
+        model = self.model
+        if model is not None:
+            model.history = self

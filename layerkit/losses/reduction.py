@@ -133,9 +133,9 @@ def scale(values, sample_weight, mask, reduction):
     >>> scale(np.ones(2), np.array([1.0, 3.0]), None, "mean_with_sample_weight")
     array([0.25, 0.75])
     """
-    weights, weight_sum, shape = line_up(values, sample_weight, mask, reduction)
-    if weights is None:
+    if sample_weight is None and mask is None:  # every value weighs 1
         return 1.0 if reduction == "sum" else _inverse(values.size)
+    weights, weight_sum, shape = line_up(values, sample_weight, mask, reduction)
     if reduction == "sum" or shape == ():
         return weights  # Keras leaves a single weighted value as it is, whatever the reduction
     if reduction == "mean_with_sample_weight":

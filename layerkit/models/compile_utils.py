@@ -133,7 +133,7 @@ class CompiledLoss:
             if loss is None:
                 values.append(None), grads.append(None)
                 continue
-            weight_of = _sample_weight_for(weights_for_output(sample_weight, index), y_pred)
+            weight_of = _sample_weight_for(sample_weight, index, y_pred)
             if fused:
                 value, grad = loss.logits_value_and_gradient(y, layer.Z, y_pred, weight_of)
             else:
@@ -158,7 +158,7 @@ class CompiledLoss:
             if loss is None:
                 values.append(None)
                 continue
-            weight_of = _sample_weight_for(weights_for_output(sample_weight, index), y_pred)
+            weight_of = _sample_weight_for(sample_weight, index, y_pred)
             value = (loss.logits_value(y, layer.Z, weight_of) if fused
                      else loss.value(y, y_pred, weight_of))
             total += float(value) * weight
@@ -166,9 +166,13 @@ class CompiledLoss:
         return total, values
 
 
-def _sample_weight_for(sample_weight, y_pred):
-    """Per-sample weights (N,) shaped (N, 1, ...) to weigh every value of a sample of a
-    sequence output (N, T, ..., units) alike; per-timestep weights (N, T) as they are."""
+def _sample_weight_for(sample_weight, index, y_pred):
+    """The sample weights of output ``index`` (:func:`weights_for_output`), shaped for its
+    loss: per-sample weights (N,) become (N, 1, ...) to weigh every value of a sample of a
+    sequence output (N, T, ..., units) alike; per-timestep weights (N, T) stay as they are."""
+    if sample_weight is None:
+        return None
+    sample_weight = weights_for_output(sample_weight, index)
     if sample_weight is None or np.ndim(y_pred) <= 2 or np.ndim(sample_weight) > 1:
         return sample_weight
     return sample_weight.reshape((-1,) + (1,) * (np.ndim(y_pred) - 2))
@@ -210,11 +214,7 @@ class CompiledMetrics:
                                 for name in self.output_names] if several else []
         self.per_output = None
         self._needs_arrays = any(self.specs) or any(self.weighted_specs)  # else losses only
-
-    @property
-    def metrics(self):
-        built = [m for group in (self.per_output or []) for m, _ in group]
-        return [self.loss_tracker, *self.output_trackers, *built]
+        self.metrics = [self.loss_tracker, *self.output_trackers]  # then the built metrics
 
     def build(self, ys, y_preds):
         prefix = len(self.output_names) > 1
@@ -233,6 +233,8 @@ class CompiledMetrics:
                 for metric, _ in group:
                     metric.name = f"{name}_{metric.name}"
             self.per_output.append(group)
+        self.metrics = [self.loss_tracker, *self.output_trackers,
+                        *(metric for group in self.per_output for metric, _ in group)]
 
     def update(self, total, values, ys, y_preds, sample_weight, batch_size):
         # Across processes: the loss values, targets and outputs of the global batch.
@@ -264,5 +266,7 @@ class CompiledMetrics:
 
 
 def _plain(value):
+    if type(value) is np.ndarray and value.ndim == 0 and value.dtype.kind == "f":
+        return float(value)  # the usual result: one number
     value = np.asarray(value, dtype=float)
     return float(value) if value.ndim == 0 else value.tolist()

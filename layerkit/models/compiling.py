@@ -127,7 +127,7 @@ class Compiling(Steps):
     @property
     def metrics(self):
         """The loss trackers and the compiled metrics (built at the first batch)."""
-        return [] if self._compiled_metrics is None else self._compiled_metrics.metrics
+        return [] if self._compiled_metrics is None else list(self._compiled_metrics.metrics)
 
     @property
     def metrics_names(self):

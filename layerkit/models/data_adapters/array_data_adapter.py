@@ -75,6 +75,10 @@ def batch_indices(num_samples, batch_size, order):
     return slices if order is None else map(order.__getitem__, slices)
 
 
+#: Up to this many batches, an adapter keeps the slices of an epoch in order (about 4 MiB).
+KEPT_SLICES = 1 << 16
+
+
 def _take(item, index):
     if item is None:
         return None
@@ -164,6 +168,7 @@ class ArrayDataAdapter(DataAdapter):
         self._requested = (batch_size, steps)
         self._buffers = (BatchBuffers(min(self._batch_size, self._num_samples))
                          if reuse_buffers else None)
+        self._in_order = None  # the slices of an epoch in order, kept after the first
 
     @property
     def num_batches(self):
@@ -183,11 +188,16 @@ class ArrayDataAdapter(DataAdapter):
 
     def get_numpy_iterator(self, epoch=0, iterations=0):
         order = epoch_order(self._num_samples, self._batch_size, self.shuffle, self.seed, epoch,
-                            iterations)
+                            iterations) if self.shuffle else None
         take = _take if order is None or self._buffers is None else self._buffers.take
+        if order is not None or self.num_batches > KEPT_SLICES:
+            indices = batch_indices(self._num_samples, self._batch_size, order)
+        else:  # the same every epoch: a tuple, made once
+            if self._in_order is None:
+                self._in_order = tuple(batch_indices(self._num_samples, self._batch_size, None))
+            indices = self._in_order
         arrays = self.arrays
-        return ((list(map(take, arrays, itertools.repeat(index))), None)
-                for index in batch_indices(self._num_samples, self._batch_size, order))
+        return ((list(map(take, arrays, itertools.repeat(index))), None) for index in indices)
 
     def first_batch(self):
         return next(self.get_numpy_iterator())

@@ -198,3 +198,18 @@ def test_epochs_in_order_give_the_same_batches_whether_their_slices_are_kept_or_
         assert [len(b) for b, _ in batches] == [4, 4, 2]
         assert np.array_equal(np.concatenate([b for b, _ in batches]), x)
         assert np.array_equal(np.concatenate([t for _, t in batches]), y)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_batches_keep_the_structure_of_the_items_none_included(shuffle):
+    x1, x2 = np.arange(10.0).reshape(5, 2), np.arange(5.0)
+    y = np.arange(5.0) * 10
+    adapter = ArrayDataAdapter([[x1, x2], [y, None], None], batch_size=2, shuffle=shuffle,
+                               seed=3, reuse_buffers=shuffle)
+    order = epoch_order(5, 2, shuffle, 3, 0, 0)
+    rows = np.arange(5) if order is None else order
+    for step, ((xs, ys, weights), _) in enumerate(adapter.get_numpy_iterator()):
+        index = rows[2 * step:2 * step + 2]
+        assert len(xs) == 2 and len(ys) == 2 and weights is None and ys[1] is None
+        assert np.array_equal(xs[0], x1[index]) and np.array_equal(xs[1], x2[index])
+        assert np.array_equal(ys[0], y[index])

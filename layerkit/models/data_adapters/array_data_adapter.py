@@ -16,6 +16,7 @@ allocated at each step: the step reads its batch before the next one is made.
 
 import itertools
 import math
+import operator
 
 import numpy as np
 
@@ -79,12 +80,48 @@ def batch_indices(num_samples, batch_size, order):
 KEPT_SLICES = 1 << 16
 
 
-def _take(item, index):
-    if item is None:
+class _Absent:
+    """A missing array in a list of arrays (an output without sample weights): None at any rows."""
+
+    def __getitem__(self, index):
         return None
-    if isinstance(item, list):
-        return [None if a is None else a[index] for a in item]
-    return item[index]
+
+
+_ABSENT = _Absent()
+
+
+def flat_layout(arrays):
+    """``(leaves, layout)``: the arrays of ``arrays`` (items that are an array, a list of
+    arrays or None) in one flat list, and how to put a batch back in the items' structure.
+
+    A batch is then ``list(map(taken.__getitem__, layout))`` where ``taken`` holds each
+    leaf at the batch's rows followed by one None: a list item is a slice of ``taken``,
+    an array an index into it, and None the index -1. Gathering a batch so runs no
+    Python per item.
+
+    Example
+    -------
+    >>> leaves, layout = flat_layout([[np.zeros(2)], np.ones(2), None])
+    >>> len(leaves), layout
+    (2, [slice(0, 1, None), 1, -1])
+    """
+    leaves, layout = [], []
+    for item in arrays:
+        if item is None:
+            layout.append(-1)
+        elif isinstance(item, list):
+            layout.append(slice(len(leaves), len(leaves) + len(item)))
+            leaves += [_ABSENT if a is None else a for a in item]
+        else:
+            layout.append(len(leaves))
+            leaves.append(item)
+    return leaves, layout
+
+
+def _gather(take, leaves, layout, index):
+    """One batch: each leaf at the rows ``index`` (``take``), in the items' structure."""
+    taken = [*map(take, leaves, itertools.repeat(index)), None]
+    return list(map(taken.__getitem__, layout))
 
 
 class BatchBuffers:
@@ -99,8 +136,8 @@ class BatchBuffers:
     -------
     >>> buffers = BatchBuffers(2)
     >>> x = np.arange(6.0).reshape(3, 2)
-    >>> first = buffers.take([x], np.array([2, 0]))[0]
-    >>> first.tolist(), buffers.take([x], np.array([1, 2]))[0] is first
+    >>> first = buffers.take(x, np.array([2, 0]))
+    >>> first.tolist(), buffers.take(x, np.array([1, 2])) is first
     ([[4.0, 5.0], [0.0, 1.0]], True)
     """
 
@@ -108,15 +145,8 @@ class BatchBuffers:
         self.batch_size = batch_size
         self._views = {}  # (id(array), rows) -> (array, the buffer's first rows)
 
-    def take(self, item, index):
-        """``item`` (an array, a list of arrays or None) at the rows ``index``."""
-        if item is None:
-            return None
-        if isinstance(item, list):
-            return [None if a is None else self._take(a, index) for a in item]
-        return self._take(item, index)
-
-    def _take(self, array, index):
+    def take(self, array, index):
+        """``array`` at the rows ``index``, in this array's buffer."""
         if type(array) is not np.ndarray:  # e.g. per-output sample weights: their own rows
             return array[index]
         key = (id(array), len(index))
@@ -169,6 +199,7 @@ class ArrayDataAdapter(DataAdapter):
         self._buffers = (BatchBuffers(min(self._batch_size, self._num_samples))
                          if reuse_buffers else None)
         self._in_order = None  # the slices of an epoch in order, kept after the first
+        self._leaves, self._layout = flat_layout(arrays)
 
     @property
     def num_batches(self):
@@ -189,15 +220,15 @@ class ArrayDataAdapter(DataAdapter):
     def get_numpy_iterator(self, epoch=0, iterations=0):
         order = epoch_order(self._num_samples, self._batch_size, self.shuffle, self.seed, epoch,
                             iterations) if self.shuffle else None
-        take = _take if order is None or self._buffers is None else self._buffers.take
+        take = operator.getitem if order is None or self._buffers is None else self._buffers.take
         if order is not None or self.num_batches > KEPT_SLICES:
             indices = batch_indices(self._num_samples, self._batch_size, order)
         else:  # the same every epoch: a tuple, made once
             if self._in_order is None:
                 self._in_order = tuple(batch_indices(self._num_samples, self._batch_size, None))
             indices = self._in_order
-        arrays = self.arrays
-        return ((list(map(take, arrays, itertools.repeat(index))), None) for index in indices)
+        leaves, layout = self._leaves, self._layout
+        return ((_gather(take, leaves, layout, index), None) for index in indices)
 
     def first_batch(self):
         return next(self.get_numpy_iterator())

@@ -30,9 +30,25 @@ def _handler(signum, frame):
         _previous(signum, frame)
 
 
-def _can_install():
-    return (threading.current_thread() is threading.main_thread()
-            and callable(signal.getsignal(signal.SIGINT)))
+def _replaceable_handler():
+    """The SIGINT handler ours would replace, or None where ours is not installed: outside
+    the main thread, or when SIGINT is ignored or left to the system's default action."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    handler = signal.getsignal(signal.SIGINT)
+    return handler if callable(handler) else None
+
+
+def _install(replaced):
+    global _previous
+    _previous = replaced
+    signal.signal(signal.SIGINT, _handler)
+
+
+def _uninstall():
+    global _previous
+    signal.signal(signal.SIGINT, _previous)
+    _previous = None
 
 
 @contextlib.contextmanager
@@ -43,17 +59,15 @@ def interrupt_handler():
     installed outside the main thread, or when SIGINT is ignored or left to the
     system's default action.
     """
-    global _previous
-    if _previous is not None or not _can_install():
+    replaced = None if _previous is not None else _replaceable_handler()
+    if replaced is None:
         yield
         return
-    _previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, _handler)
+    _install(replaced)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, _previous)
-        _previous = None
+        _uninstall()
 
 
 def deferred_interrupts():
@@ -71,7 +85,10 @@ def deferred_interrupts():
     >>> weights
     [0.5, 1.5]
     """
-    return _HELD if _previous is not None or not _can_install() else _Installing()
+    if _previous is not None:
+        return _HELD
+    replaced = _replaceable_handler()
+    return _HELD if replaced is None else _Installing(replaced)
 
 
 class _Held:
@@ -97,18 +114,20 @@ class _Held:
 class _Installing(_Held):
     """A block of :func:`deferred_interrupts` that installs the handler for itself."""
 
-    __slots__ = ("_handler",)
+    __slots__ = ("_replaced",)
+
+    def __init__(self, replaced):
+        self._replaced = replaced
 
     def __enter__(self):
-        self._handler = interrupt_handler()
-        self._handler.__enter__()
+        _install(self._replaced)
         return super().__enter__()
 
     def __exit__(self, *exc_info):
         try:
             return super().__exit__(*exc_info)
         finally:
-            self._handler.__exit__(None, None, None)
+            _uninstall()
 
 
 _HELD = _Held()

@@ -105,9 +105,14 @@ class Compiling(Steps):
                    or any(layer.regularizer_of(n) is not None for n in layer.weight_names)
                    for layer in self.flatten_layers())
 
-    def _check_optimizer_is_ours(self, optimizer):
-        """Refuse an optimizer whose state belongs entirely to other weights (another model's)."""
-        if optimizer.built and not any(optimizer.is_tracking(w) for w in self.weights):
+    def _check_optimizer_is_ours(self, optimizer, trained=()):
+        """Refuse an optimizer whose state belongs entirely to other weights (another model's).
+
+        ``trained``, the weights a step trains (kept between steps), are looked at first;
+        all the weights only when the optimizer tracks none of those.
+        """
+        if optimizer.built and not any(map(optimizer.is_tracking, trained)) and not any(
+                map(optimizer.is_tracking, self.weights)):
             raise ValueError(
                 f"Optimizer {optimizer.name!r} holds the state (momentum, step count...) of "
                 f"another model's weights, none of model {self.name!r}'s. An optimizer's state "
@@ -121,7 +126,7 @@ class Compiling(Steps):
 
     def _prepare_training(self, xs):
         self._prepare_evaluation(xs)
-        self._check_optimizer_is_ours(self.optimizer)
+        self._check_optimizer_is_ours(self.optimizer, self._training_state().weights)
 
     # ------------------------------------------------------------------ metrics
     @property

@@ -62,7 +62,16 @@ def all_finite(arrays):
 def safe_gradient(optimizer, rate, dtype):
     """The largest gradient bound ``|g|`` with which a step of a built-in optimizer at
     learning rate ``rate`` cannot make ``dtype`` weights or slots overflow (-inf: no bound
-    is safe, as for custom optimizers, other dtypes or an undamped momentum of 1)."""
+    is safe, as for custom optimizers, other dtypes or an undamped momentum of 1).
+
+    Example
+    -------
+    >>> from layerkit import optimizers
+    >>> safe_gradient(optimizers.SGD(), 0.01, np.dtype("float32"))
+    1000000000000.0
+    >>> safe_gradient(optimizers.SGD(momentum=1.0), 0.01, np.dtype("float32"))
+    -inf
+    """
     if dtype not in SAFE_GRADIENT or not type(optimizer).__module__.startswith(_BUILT_IN):
         return -math.inf
     decay = optimizer.weight_decay or 0.0

@@ -106,8 +106,10 @@ def as_numeric(name, values, caller, dtype=None):
         raise ValueError(f"`{name}` of {caller}() is empty (0 samples).")
     if dtype is not None and np.dtype(dtype).kind in "iu" and array.dtype.kind == "f":
         check_integral(name, array, np.dtype(dtype), caller)
-    with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused just below
-        converted = array if dtype is None else array.astype(dtype, copy=False)
+    converted = array
+    if dtype is not None and array.dtype != dtype:
+        with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused below
+            converted = array.astype(dtype)
     check_finite(name, array, converted, caller)
     return converted
 

@@ -213,3 +213,21 @@ def test_batches_keep_the_structure_of_the_items_none_included(shuffle):
         assert len(xs) == 2 and len(ys) == 2 and weights is None and ys[1] is None
         assert np.array_equal(xs[0], x1[index]) and np.array_equal(xs[1], x2[index])
         assert np.array_equal(ys[0], y[index])
+
+
+def test_the_first_batch_of_shuffled_arrays_is_their_first_rows_without_drawing_an_order(
+        monkeypatch):
+    from layerkit.models.data_adapters import array_data_adapter
+
+    drawn = []
+    order = array_data_adapter.epoch_order
+    monkeypatch.setattr(array_data_adapter, "epoch_order",
+                        lambda *args: (drawn.append(args), order(*args))[1])
+    x, y = _data(rows=10)
+    adapter = ArrayDataAdapter([[x], [y], None], batch_size=4, shuffle=True, seed=0,
+                               reuse_buffers=True)
+    (xs, ys, weights), _ = adapter.first_batch()
+    assert np.array_equal(xs[0], x[:4]) and np.array_equal(ys[0], y[:4]) and weights is None
+    assert drawn == []
+    next(adapter.get_numpy_iterator())  # an epoch does draw its order
+    assert len(drawn) == 1

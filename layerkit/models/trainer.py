@@ -163,7 +163,7 @@ class Trainer(Inference):
                 if self.stop_training:
                     break
             if epochs > 0:  # use_ema: the moving averages become the weights, as in Keras
-                self.optimizer.finalize_variable_values(self.trainable_weights)
+                self.optimizer.finalize_variable_values(self._training_state().weights)
             callbacks.on_train_end(epoch_logs)
         self.history = next(c for c in callbacks.callbacks if isinstance(c, History))
         return self.history

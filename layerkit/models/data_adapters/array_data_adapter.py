@@ -231,7 +231,10 @@ class ArrayDataAdapter(DataAdapter):
         return ((_gather(take, leaves, layout, index), None) for index in indices)
 
     def first_batch(self):
-        return next(self.get_numpy_iterator())
+        """The first rows in order (to check and build with: what matters is their shapes, so
+        no epoch's order is drawn for them)."""
+        index = next(iter(batch_indices(self._num_samples, self._batch_size, None)))
+        return _gather(operator.getitem, self._leaves, self._layout, index), None
 
     def split(self, validation_split, validation_batch_size=None, validation_steps=None):
         """The last ``validation_split`` share of the rows held out, as Keras does.

@@ -101,7 +101,17 @@ def standardize_dtype(dtype):
     """
     if dtype is None:
         return _floatx
-    return np.dtype(dtype).name
+    try:
+        return _DTYPE_NAMES[dtype]
+    except (KeyError, TypeError):  # not seen yet, or not hashable (a structured dtype's fields)
+        pass
+    name = np.dtype(dtype).name  # NumPy's dtype.name is Python code, a few µs a call
+    if isinstance(dtype, (str, type, np.dtype)):
+        _DTYPE_NAMES[dtype] = name
+    return name
+
+
+_DTYPE_NAMES = {}  # what standardize_dtype was given -> the dtype's name
 
 
 def is_float_dtype(dtype):

@@ -241,3 +241,26 @@ def test_an_ignored_sigint_stays_ignored_during_fit():
     assert seen and all(handler is signal.SIG_IGN for handler in seen)
     signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # ignored: nothing raised
     assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+@pytest.mark.parametrize("installed", ["python's", "the user's"])
+def test_the_sigint_handler_in_place_before_a_call_is_the_one_after_it(tmp_path, installed):
+    def users(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.getsignal(signal.SIGINT)
+    handler = signal.default_int_handler if installed == "python's" else users
+    signal.signal(signal.SIGINT, handler)
+    try:
+        model = _model()
+        x, y = _data()
+        seen = []
+        calls = {"fit": lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0),
+                 "train_on_batch": lambda: model.train_on_batch(x[:8], y[:8]),
+                 "save_weights": lambda: model.save_weights(tmp_path / "w.weights.h5")}
+        for name, call in calls.items():
+            call()
+            seen.append((name, signal.getsignal(signal.SIGINT)))
+        assert all(after is handler for _, after in seen), seen
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -127,6 +127,9 @@ def test_an_optimizer_of_another_model_is_refused_and_nothing_changes():
     unbuilt.compile(optimizer=shared, loss="mse")
     with pytest.raises(ValueError, match="another model's weights"):
         unbuilt.fit(x, y, verbose=0)
+    with pytest.raises(ValueError, match="another model's weights"):
+        unbuilt.train_on_batch(x[:8], y[:8])
+    assert all(shared.variable_path(w) is None for w in unbuilt.weights)  # not even named
     assert shared.iterations == iterations
     for a, b in zip(shared.variables, state):
         np.testing.assert_array_equal(a, b)

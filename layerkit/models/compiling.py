@@ -126,7 +126,7 @@ class Compiling(Steps):
 
     def _prepare_training(self, xs):
         self._prepare_evaluation(xs)
-        self._check_optimizer_is_ours(self.optimizer, self._training_state().weights)
+        self._check_optimizer_is_ours(self.optimizer, self._kept_weights())
 
     # ------------------------------------------------------------------ metrics
     @property

@@ -123,6 +123,12 @@ class Steps:
                 state.weights, [f"{layer.name}/{name}" for layer, name in self.trainable_slots()])
         return state
 
+    def _kept_weights(self):
+        """The weights kept for training steps while they are still the ones to train, else
+        ``()`` (nothing is made here: a call that will be refused changes nothing)."""
+        state = getattr(self, "_state", None)
+        return state.weights if state is not None and state.matches(self) else ()
+
     def _discard_staged_updates(self):
         """A forward pass that is not a training step leaves no state behind."""
         for layer in self._layer_walk():

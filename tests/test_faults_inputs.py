@@ -206,13 +206,19 @@ def test_integer_inputs_refuse_what_they_would_truncate_and_targets_stay_float()
     assert sequential.predict(x_index, verbose=0).shape == (2, 1)
 
 
-def test_an_ordinary_step_takes_no_undo_copy_and_an_overflow_prone_one_does(monkeypatch):
+def _count_undo_copies(monkeypatch):
+    """A list that gains an entry each time a step keeps a copy to undo itself."""
     from layerkit.models import training_state
 
     copies = []
     save = training_state.TrainingState._save
     monkeypatch.setattr(training_state.TrainingState, "_save",
                         lambda self, state: (copies.append(1), save(self, state))[1])
+    return copies
+
+
+def test_an_ordinary_step_takes_no_undo_copy_and_an_overflow_prone_one_does(monkeypatch):
+    copies = _count_undo_copies(monkeypatch)
     model = _model()
     x, y = _data()
     model.fit(x, y, epochs=3, batch_size=4, verbose=0)
@@ -261,12 +267,7 @@ def test_a_custom_optimizer_always_takes_the_exact_path():
 
 
 def test_a_momentum_of_one_set_between_fits_takes_the_exact_path(monkeypatch):
-    from layerkit.models import training_state
-
-    copies = []
-    save = training_state.TrainingState._save
-    monkeypatch.setattr(training_state.TrainingState, "_save",
-                        lambda self, state: (copies.append(1), save(self, state))[1])
+    copies = _count_undo_copies(monkeypatch)
     model = _model()
     x, y = _data()
     model.fit(x, y, epochs=2, batch_size=4, verbose=0)

@@ -219,7 +219,7 @@ class ArrayDataAdapter(DataAdapter):
 
     def get_numpy_iterator(self, epoch=0, iterations=0):
         order = epoch_order(self._num_samples, self._batch_size, self.shuffle, self.seed, epoch,
-                            iterations) if self.shuffle else None
+                            iterations)
         take = operator.getitem if order is None or self._buffers is None else self._buffers.take
         if order is not None or self.num_batches > KEPT_SLICES:
             indices = batch_indices(self._num_samples, self._batch_size, order)

@@ -4,7 +4,7 @@ One iterator serves one call of ``fit``, ``evaluate`` or ``predict``. It picks t
 data adapter (:func:`~layerkit.models.data_adapters.get_data_adapter`: arrays,
 memmaps and h5py datasets, a generator, a PyDataset), counts the steps of each
 epoch, and hands the training loop batches that are all checked the same way: as
-lists ``[xs, ys, sample_weight]`` (``[xs]`` to predict) in the model's dtype,
+sequences ``(xs, ys, sample_weight)`` (``(xs,)`` to predict) in the model's dtype,
 refused with the same messages as whole arrays, naming the batch.
 
 - **Steps.** An epoch is ``steps_per_epoch`` batches, or one pass over the data.

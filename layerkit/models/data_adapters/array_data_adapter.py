@@ -3,7 +3,9 @@
 The arrays are checked and converted to the model's dtype once, before anything
 changes (:func:`layerkit.models.data.check_data`); each epoch then reads them in
 order or in a shuffled order, without touching the user's arrays or NumPy's
-global random state. The last, smaller batch is kept.
+global random state. The last, smaller batch is kept. A batch is a tuple
+``(xs, ys, sample_weight)`` of tuples of arrays; in order, an epoch's batches
+(views of the arrays) are made once and kept (up to ``KEPT_BATCHES`` of them).
 
 The order of an epoch depends only on a seed, the epoch and the optimizer's step
 count (:func:`epoch_order`), so that a resumed run shuffles exactly as an
@@ -76,8 +78,9 @@ def batch_indices(num_samples, batch_size, order):
     return slices if order is None else map(order.__getitem__, slices)
 
 
-#: Up to this many batches, an adapter keeps the slices of an epoch in order (about 4 MiB).
-KEPT_SLICES = 1 << 16
+#: Up to this many batches, an adapter keeps the batches of an epoch in order: views of the
+#: arrays, about 0.5 KiB a batch (2 MiB in all).
+KEPT_BATCHES = 1 << 12
 
 
 class _Absent:
@@ -94,10 +97,11 @@ def flat_layout(arrays):
     """``(leaves, layout)``: the arrays of ``arrays`` (items that are an array, a list of
     arrays or None) in one flat list, and how to put a batch back in the items' structure.
 
-    A batch is then ``list(map(taken.__getitem__, layout))`` where ``taken`` holds each
-    leaf at the batch's rows followed by one None: a list item is a slice of ``taken``,
-    an array an index into it, and None the index -1. Gathering a batch so runs no
-    Python per item.
+    A batch is then the tuple of ``map(taken.__getitem__, layout)`` where ``taken`` is
+    the tuple of each leaf at the batch's rows followed by one None: a list item is a
+    slice of ``taken`` (a tuple), an array an index into it, and None the index -1.
+    Gathering a batch so runs no Python per item. Tuples, so that a batch kept from one
+    epoch to the next cannot be changed by the step that reads it.
 
     Example
     -------
@@ -120,8 +124,8 @@ def flat_layout(arrays):
 
 def _gather(take, leaves, layout, index):
     """One batch: each leaf at the rows ``index`` (``take``), in the items' structure."""
-    taken = [*map(take, leaves, itertools.repeat(index)), None]
-    return list(map(taken.__getitem__, layout))
+    taken = (*map(take, leaves, itertools.repeat(index)), None)
+    return (*map(taken.__getitem__, layout),)
 
 
 class BatchBuffers:
@@ -198,7 +202,7 @@ class ArrayDataAdapter(DataAdapter):
         self._requested = (batch_size, steps)
         self._buffers = (BatchBuffers(min(self._batch_size, self._num_samples))
                          if reuse_buffers else None)
-        self._in_order = None  # the slices of an epoch in order, kept after the first
+        self._in_order = None  # the batches of an epoch in order, kept after the first
         self._leaves, self._layout = flat_layout(arrays)
 
     @property
@@ -221,14 +225,14 @@ class ArrayDataAdapter(DataAdapter):
         order = epoch_order(self._num_samples, self._batch_size, self.shuffle, self.seed, epoch,
                             iterations)
         take = operator.getitem if order is None or self._buffers is None else self._buffers.take
-        if order is not None or self.num_batches > KEPT_SLICES:
-            indices = batch_indices(self._num_samples, self._batch_size, order)
-        else:  # the same every epoch: a tuple, made once
-            if self._in_order is None:
-                self._in_order = tuple(batch_indices(self._num_samples, self._batch_size, None))
-            indices = self._in_order
         leaves, layout = self._leaves, self._layout
-        return ((_gather(take, leaves, layout, index), None) for index in indices)
+        batches = ((_gather(take, leaves, layout, index), None)
+                   for index in batch_indices(self._num_samples, self._batch_size, order))
+        if order is not None or self.num_batches > KEPT_BATCHES:
+            return batches
+        if self._in_order is None:  # the same views every epoch (tuples: nothing can change them)
+            self._in_order = tuple(batches)
+        return iter(self._in_order)
 
     def first_batch(self):
         """The first rows in order (to check and build with: what matters is their shapes, so

@@ -40,8 +40,8 @@ class DataAdapter:
     Attributes
     ----------
     checked : bool
-        Whether the batches are already checked lists ``[xs, ys, sample_weight]``
-        (``[xs]`` for ``predict``) in the model's dtype, as the checks of
+        Whether the batches are already checked sequences ``(xs, ys, sample_weight)``
+        (``(xs,)`` for ``predict``) in the model's dtype, as the checks of
         :mod:`layerkit.models.data` return them.
     one_shot : bool
         Whether the data can be read only once (an iterator): its batches then go on

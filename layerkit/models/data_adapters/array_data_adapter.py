@@ -224,14 +224,15 @@ class ArrayDataAdapter(DataAdapter):
     def get_numpy_iterator(self, epoch=0, iterations=0):
         order = epoch_order(self._num_samples, self._batch_size, self.shuffle, self.seed, epoch,
                             iterations)
+        if order is None and self._in_order is not None:
+            return iter(self._in_order)
         take = operator.getitem if order is None or self._buffers is None else self._buffers.take
         leaves, layout = self._leaves, self._layout
         batches = ((_gather(take, leaves, layout, index), None)
                    for index in batch_indices(self._num_samples, self._batch_size, order))
         if order is not None or self.num_batches > KEPT_BATCHES:
             return batches
-        if self._in_order is None:  # the same views every epoch (tuples: nothing can change them)
-            self._in_order = tuple(batches)
+        self._in_order = tuple(batches)  # the same views every epoch (tuples: nothing changes them)
         return iter(self._in_order)
 
     def first_batch(self):

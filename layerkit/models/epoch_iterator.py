@@ -28,7 +28,6 @@ from layerkit.models import data
 from layerkit.models.data_adapters import (
     DataAdapter,
     get_data_adapter,
-    is_data_stream,
     unpack_x_y_sample_weight,
 )
 from layerkit.models.data_adapters.sliced_data_adapter import leaves
@@ -246,73 +245,3 @@ class _Epoch:
             if kind is None:
                 self.adapter.on_epoch_end()
         return False
-
-
-def validation_iterators(model, train, validation_data, validation_split, batch_size, steps):
-    """``(training batches, validation batches or None)`` for ``fit``.
-
-    ``validation_data`` is ``(x_val, y_val[, sample_weight_val])`` or data that makes
-    its own batches (a generator, a PyDataset); else ``validation_split`` holds out
-    the last share of ``train``'s arrays (memmaps and h5py datasets included, without
-    reading them), as Keras does.
-
-    Raises
-    ------
-    ValueError
-        For malformed ``validation_data``, or a split of data that is not arrays.
-    """
-    if validation_data is not None:
-        if is_data_stream(validation_data):
-            validation_data = (validation_data, None)
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError("`validation_data` must be (x_val, y_val) or (x_val, y_val, "
-                             "sample_weight_val), a generator or a PyDataset.")
-        x_val, y_val, *weights_val = validation_data
-        return train, EpochIterator(model, x_val, y_val, weights_val[0] if weights_val else None,
-                                    batch_size, steps, caller="fit (validation_data)")
-    if not validation_split:
-        return train, None
-    kept, held_out = train.data_adapter.split(validation_split, batch_size, steps)
-    return (EpochIterator(model, kept, steps_per_epoch=train.steps_per_epoch,
-                          class_weight=train.class_weight),
-            EpochIterator(model, held_out, steps_per_epoch=steps, class_weight=train.class_weight,
-                          caller="fit (validation_data)"))
-
-
-class BatchOutputs:
-    """The outputs of ``predict``, batch after batch, joined into one array per output.
-
-    Parameters
-    ----------
-    num_samples : int, optional
-        When known, the arrays are allocated once and filled; else the batches are
-        kept (copied) and joined at the end.
-
-    Example
-    -------
-    >>> outputs = BatchOutputs(3)
-    >>> outputs.add([np.zeros((2, 1))]); outputs.add([np.ones((1, 1))])
-    >>> outputs.result()[0].ravel().tolist()
-    [0.0, 0.0, 1.0]
-    """
-
-    def __init__(self, num_samples=None):
-        self.num_samples, self.filled, self.arrays = num_samples, 0, None
-
-    def add(self, batch):
-        """Append one batch's outputs (a list, one array per output)."""
-        if self.arrays is None:
-            self.arrays = ([np.empty((self.num_samples,) + b.shape[1:], dtype=b.dtype) for b in batch]
-                           if self.num_samples is not None else [[] for _ in batch])
-        for out, b in zip(self.arrays, batch):
-            if self.num_samples is None:
-                out.append(np.array(b, copy=True))
-            else:
-                out[self.filled:self.filled + len(b)] = b
-        self.filled += len(batch[0])
-
-    def result(self):
-        """One array per output."""
-        if self.num_samples is not None:
-            return [a[:self.filled] for a in self.arrays]
-        return [np.concatenate(parts) for parts in self.arrays]

@@ -4,17 +4,20 @@ Both read their data batch by batch through an
 :class:`~layerkit.models.epoch_iterator.EpochIterator`, call Keras's callback hooks
 around :meth:`~layerkit.models.steps.Steps.test_step` or ``predict_step``, and run
 with the BLAS threads chosen for the batches' size (:mod:`layerkit.blas`).
+``predict`` joins its batches' outputs with :class:`BatchOutputs`.
 """
 
 import sys
+
+import numpy as np
 
 from layerkit import distribution
 from layerkit.allocator import keep_freed_memory
 from layerkit.blas import limited_threads
 from layerkit.callbacks import CallbackList
-from layerkit.models import data
+from layerkit.models import arguments
 from layerkit.models.compiling import Compiling
-from layerkit.models.epoch_iterator import BatchOutputs, EpochIterator
+from layerkit.models.epoch_iterator import EpochIterator
 from layerkit.models.steps import _flatten
 
 
@@ -68,7 +71,7 @@ class Inference(Compiling):
             For bad data or arguments.
         """
         self._require_compiled("evaluate")
-        batch_size, steps, verbose = data.check_loop_arguments("evaluate", batch_size, steps,
+        batch_size, steps, verbose = arguments.check_loop_arguments("evaluate", batch_size, steps,
                                                                verbose, sys.stdout.isatty())
         batches = EpochIterator(self, x, y, sample_weight, batch_size, steps, caller="evaluate")
         xs = batches.first_batch()[0]
@@ -106,7 +109,7 @@ class Inference(Compiling):
         ValueError, TypeError
             For bad input.
         """
-        batch_size, steps, verbose = data.check_loop_arguments("predict", batch_size, steps,
+        batch_size, steps, verbose = arguments.check_loop_arguments("predict", batch_size, steps,
                                                                verbose, sys.stdout.isatty())
         batches = EpochIterator(self, x, batch_size=batch_size, steps_per_epoch=steps,
                                 caller="predict")
@@ -141,3 +144,42 @@ class Inference(Compiling):
         if keys:
             return dict(zip(keys, outputs))
         return outputs[0] if len(outputs) == 1 else outputs
+
+
+class BatchOutputs:
+    """The outputs of ``predict``, batch after batch, joined into one array per output.
+
+    Parameters
+    ----------
+    num_samples : int, optional
+        When known, the arrays are allocated once and filled; else the batches are
+        kept (copied) and joined at the end.
+
+    Example
+    -------
+    >>> outputs = BatchOutputs(3)
+    >>> outputs.add([np.zeros((2, 1))]); outputs.add([np.ones((1, 1))])
+    >>> outputs.result()[0].ravel().tolist()
+    [0.0, 0.0, 1.0]
+    """
+
+    def __init__(self, num_samples=None):
+        self.num_samples, self.filled, self.arrays = num_samples, 0, None
+
+    def add(self, batch):
+        """Append one batch's outputs (a list, one array per output)."""
+        if self.arrays is None:
+            self.arrays = ([np.empty((self.num_samples,) + b.shape[1:], dtype=b.dtype) for b in batch]
+                           if self.num_samples is not None else [[] for _ in batch])
+        for out, b in zip(self.arrays, batch):
+            if self.num_samples is None:
+                out.append(np.array(b, copy=True))
+            else:
+                out[self.filled:self.filled + len(b)] = b
+        self.filled += len(batch[0])
+
+    def result(self):
+        """One array per output."""
+        if self.num_samples is not None:
+            return [a[:self.filled] for a in self.arrays]
+        return [np.concatenate(parts) for parts in self.arrays]

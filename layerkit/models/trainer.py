@@ -7,7 +7,8 @@ input_gradients)`` (lists: one array per input, one per output), its
 ``output_layers``, ``input_names``/``output_names``, ``trainable_slots()`` and
 ``check_input(xs, caller)``; these three classes turn those into Keras's API, for
 ``Sequential`` and graph models alike. ``fit`` is a readable sequence of Keras's
-hooks around :meth:`~layerkit.models.steps.Steps.train_step`.
+hooks around :meth:`~layerkit.models.steps.Steps.train_step`; :func:`validation_iterators`
+gives it the batches of its validation data.
 """
 
 import sys
@@ -17,8 +18,9 @@ import numpy as np
 from layerkit import distribution
 from layerkit.callbacks import CallbackList, History
 from layerkit.interrupts import interrupt_handler
-from layerkit.models import data
-from layerkit.models.epoch_iterator import EpochIterator, validation_iterators
+from layerkit.models import arguments
+from layerkit.models.data_adapters import is_data_stream
+from layerkit.models.epoch_iterator import EpochIterator
 from layerkit.models.inference import Inference
 
 
@@ -109,16 +111,16 @@ class Trainer(Inference):
         2
         """
         self._require_compiled("fit")
-        batch_size, steps_per_epoch, verbose = data.check_loop_arguments(
+        batch_size, steps_per_epoch, verbose = arguments.check_loop_arguments(
             "fit", batch_size, steps_per_epoch, verbose, sys.stdout.isatty())
-        epochs = data.check_int("epochs", epochs, 0, "fit")
-        initial_epoch = data.check_int("initial_epoch", initial_epoch, 0, "fit")
-        validation_freq = data.check_int("validation_freq", validation_freq, 1, "fit")
-        validation_steps = data.check_optional_int("validation_steps", validation_steps, "fit")
-        validation_batch_size = data.check_optional_int("validation_batch_size",
+        epochs = arguments.check_int("epochs", epochs, 0, "fit")
+        initial_epoch = arguments.check_int("initial_epoch", initial_epoch, 0, "fit")
+        validation_freq = arguments.check_int("validation_freq", validation_freq, 1, "fit")
+        validation_steps = arguments.check_optional_int("validation_steps", validation_steps, "fit")
+        validation_batch_size = arguments.check_optional_int("validation_batch_size",
                                                         validation_batch_size, "fit")
-        validation_split = data.check_split(validation_split)
-        shuffle = data.check_shuffle(shuffle, "fit")
+        validation_split = arguments.check_split(validation_split)
+        shuffle = arguments.check_shuffle(shuffle, "fit")
         batches = EpochIterator(self, x, y, sample_weight, batch_size, steps_per_epoch, shuffle,
                                 class_weight, "fit", self.shuffle_seed)
         batches, validation = validation_iterators(
@@ -167,3 +169,34 @@ class Trainer(Inference):
             callbacks.on_train_end(epoch_logs)
         self.history = next(c for c in callbacks.callbacks if isinstance(c, History))
         return self.history
+
+
+def validation_iterators(model, train, validation_data, validation_split, batch_size, steps):
+    """``(training batches, validation batches or None)`` for ``fit``.
+
+    ``validation_data`` is ``(x_val, y_val[, sample_weight_val])`` or data that makes
+    its own batches (a generator, a PyDataset); else ``validation_split`` holds out
+    the last share of ``train``'s arrays (memmaps and h5py datasets included, without
+    reading them), as Keras does.
+
+    Raises
+    ------
+    ValueError
+        For malformed ``validation_data``, or a split of data that is not arrays.
+    """
+    if validation_data is not None:
+        if is_data_stream(validation_data):
+            validation_data = (validation_data, None)
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("`validation_data` must be (x_val, y_val) or (x_val, y_val, "
+                             "sample_weight_val), a generator or a PyDataset.")
+        x_val, y_val, *weights_val = validation_data
+        return train, EpochIterator(model, x_val, y_val, weights_val[0] if weights_val else None,
+                                    batch_size, steps, caller="fit (validation_data)")
+    if not validation_split:
+        return train, None
+    kept, held_out = train.data_adapter.split(validation_split, batch_size, steps)
+    return (EpochIterator(model, kept, steps_per_epoch=train.steps_per_epoch,
+                          class_weight=train.class_weight),
+            EpochIterator(model, held_out, steps_per_epoch=steps, class_weight=train.class_weight,
+                          caller="fit (validation_data)"))

@@ -13,9 +13,10 @@ from layerkit.callbacks.progbar_logger import ProgbarLogger
 from layerkit.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from layerkit.callbacks.terminate_on_nan import TerminateOnNaN
 
-_BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin",
-                "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end",
-                "on_batch_begin", "on_batch_end")
+#: The hooks called at every batch or epoch: called only on the callbacks that implement them.
+_FREQUENT_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin",
+                   "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end",
+                   "on_batch_begin", "on_batch_end", "on_epoch_begin", "on_epoch_end")
 _ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 _BUILT_IN = {cls.__name__: cls for cls in (
     Callback, History, ProgbarLogger, TerminateOnNaN, EarlyStopping, ModelCheckpoint,
@@ -86,7 +87,7 @@ class CallbackList(Callback):
             self.callbacks.append(ProgbarLogger())
         self._listeners = {hook: [c for c in self.callbacks if _overrides(c, hook)
                                   or _overrides(c, _ALIASES.get(hook, hook))]
-                           for hook in _BATCH_HOOKS}
+                           for hook in _FREQUENT_HOOKS}
         if model is not None:
             self.set_model(model)
         self.set_params(params)
@@ -102,7 +103,8 @@ class CallbackList(Callback):
             callback.set_model(model)
 
     def wants_batch_logs(self, hook):
-        """Whether any callback implements ``hook`` (so per-batch logs are worth computing)."""
+        """Whether any callback implements ``hook``: if none does, the hook need not be called,
+        nor its per-batch logs computed."""
         return bool(self._listeners[hook])
 
     def resume_epoch(self):
@@ -126,9 +128,9 @@ class CallbackList(Callback):
         for callback in self.callbacks:  # a dict for each, as Keras's pythonify_logs gives
             getattr(callback, hook)(*args, {} if logs is None else logs)
 
-    def _call_batch(self, hook, batch, logs):
+    def _call_listeners(self, hook, index, logs):
         for callback in self._listeners[hook]:
-            getattr(callback, hook)(batch, {} if logs is None else logs)
+            getattr(callback, hook)(index, {} if logs is None else logs)
 
     def on_train_begin(self, logs=None):
         self._call("on_train_begin", logs)
@@ -137,16 +139,16 @@ class CallbackList(Callback):
         self._call("on_train_end", logs)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._call("on_epoch_begin", epoch, logs)
+        self._call_listeners("on_epoch_begin", epoch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        self._call("on_epoch_end", epoch, logs)
+        self._call_listeners("on_epoch_end", epoch, logs)
 
     def on_train_batch_begin(self, batch, logs=None):
-        self._call_batch("on_train_batch_begin", batch, logs)
+        self._call_listeners("on_train_batch_begin", batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._call_batch("on_train_batch_end", batch, logs)
+        self._call_listeners("on_train_batch_end", batch, logs)
 
     def on_test_begin(self, logs=None):
         self._call("on_test_begin", logs)
@@ -155,10 +157,10 @@ class CallbackList(Callback):
         self._call("on_test_end", logs)
 
     def on_test_batch_begin(self, batch, logs=None):
-        self._call_batch("on_test_batch_begin", batch, logs)
+        self._call_listeners("on_test_batch_begin", batch, logs)
 
     def on_test_batch_end(self, batch, logs=None):
-        self._call_batch("on_test_batch_end", batch, logs)
+        self._call_listeners("on_test_batch_end", batch, logs)
 
     def on_predict_begin(self, logs=None):
         self._call("on_predict_begin", logs)
@@ -167,10 +169,10 @@ class CallbackList(Callback):
         self._call("on_predict_end", logs)
 
     def on_predict_batch_begin(self, batch, logs=None):
-        self._call_batch("on_predict_batch_begin", batch, logs)
+        self._call_listeners("on_predict_batch_begin", batch, logs)
 
     def on_predict_batch_end(self, batch, logs=None):
-        self._call_batch("on_predict_batch_end", batch, logs)
+        self._call_listeners("on_predict_batch_end", batch, logs)
 
     def get_config(self):
         return {"callbacks": [registry.serialize(c) for c in self.callbacks],

@@ -134,6 +134,7 @@ class Trainer(Inference):
                                  steps=batches.num_batches, do_validation=validation is not None)
         self._prepare_training(first[0])
         distribution.active().check_model(self)  # the same model on every process, or an error on each
+        batch_begins = callbacks.wants_batch_logs("on_train_batch_begin")  # else no call at all
         batch_logs = callbacks.wants_batch_logs("on_train_batch_end")
         self.stop_training = False
         epoch_logs = {}
@@ -150,10 +151,11 @@ class Trainer(Inference):
                 callbacks.on_epoch_begin(epoch)
                 with batches.epoch(epoch, self.optimizer.iterations) as steps:
                     for step, (xb, yb, wb) in steps:
-                        callbacks.on_train_batch_begin(step)
+                        if batch_begins:
+                            callbacks.on_train_batch_begin(step)
                         self.train_step(xb, yb, wb)
-                        callbacks.on_train_batch_end(step, self.get_metrics_result() if batch_logs
-                                                     else None)
+                        if batch_logs:
+                            callbacks.on_train_batch_end(step, self.get_metrics_result())
                         if self.stop_training:
                             break
                 epoch_logs = self.get_metrics_result()

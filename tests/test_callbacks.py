@@ -395,6 +395,25 @@ def test_lambda_callback_without_a_hook_is_not_a_batch_listener():
     assert listening.wants_batch_logs("on_train_batch_end")
 
 
+def test_epoch_hooks_reach_every_callback_that_implements_them_in_order(monkeypatch):
+    calls = []
+
+    class Begins(callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            calls.append(("subclass", epoch))
+
+    silent = callbacks.Callback()
+    monkeypatch.setattr(callbacks.Callback, "on_epoch_begin",
+                        lambda self, epoch, logs=None: calls.append(("base", epoch)))
+    listeners = callbacks.CallbackList([
+        Begins(), silent, callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: calls.append(
+            ("lambda", e)), on_epoch_end=lambda e, logs: calls.append(("end", e, logs)))])
+    listeners.on_epoch_begin(3)
+    listeners.on_epoch_end(3, {"loss": 0.5})
+    # the callback without its own hook is not called (the base's, patched here, would say so)
+    assert calls == [("subclass", 3), ("lambda", 3), ("end", 3, {"loss": 0.5})]
+
+
 def test_lambda_callback_refuses_unknown_hooks_and_non_functions():
     with pytest.raises(TypeError, match=r"unknown hooks \['on_epoch_finish'\]. Valid hooks are"):
         callbacks.LambdaCallback(on_epoch_finish=print)

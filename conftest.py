@@ -8,6 +8,7 @@ trying the network.
 """
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,12 @@ from layerkit.datasets import _files
 _REFERENCE = Path(__file__).resolve().parent.parent / "shared" / "datasets"
 if not os.environ.get(_files.DATA_DIR_VARIABLE) and _REFERENCE.is_dir():
     os.environ[_files.DATA_DIR_VARIABLE] = str(_REFERENCE)
+
+# Started as a background job of a non-interactive shell, Python inherits SIGINT ignored, and the
+# Ctrl-C tests (which press it with signal.raise_signal) would see nothing happen: they test what
+# a user at a terminal gets, Python's KeyboardInterrupt, so the suite starts from that.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _available(remote):

@@ -90,6 +90,7 @@ class EpochIterator:
         self._whole_passes = bool(adapter.checked and adapter.batch_size and (
             steps_per_epoch or adapter.num_batches) == adapter.num_batches)
         self._hooks = _has_epoch_hooks(adapter)
+        self._epoch = (0, 0)  # the epoch entered next, and the optimizer's step count then
         self._pass = None
         self._warned = False  # the iterator's end was announced
 
@@ -172,14 +173,28 @@ class EpochIterator:
 
     # -------------------------------------------------------------- epochs
     def epoch(self, epoch=0, iterations=0):
-        """Context for one epoch: gives an iterator over ``(step, batch)``.
+        """Context for one epoch (the iterator itself, set to that epoch): gives an iterator
+        over ``(step, batch)``.
 
         The adapter's ``on_epoch_begin`` runs on entry and ``on_epoch_end`` on a normal
         exit (a ``break`` included); reading threads are stopped on any exit.
         ``iterations`` (the optimizer's step count at the epoch's start) seeds the
         shuffled order with ``epoch``.
         """
-        return _Epoch(self.data_adapter if self._hooks else None, self._steps, epoch, iterations)
+        self._epoch = (epoch, iterations)
+        return self
+
+    def __enter__(self):
+        if self._hooks:
+            self.data_adapter.on_epoch_begin()
+        return self._steps(*self._epoch)
+
+    def __exit__(self, kind, error, traceback):
+        if self._hooks:
+            self.data_adapter.stop()
+            if kind is None:
+                self.data_adapter.on_epoch_end()
+        return False
 
     def _steps(self, epoch, iterations):
         """The ``(step, batch)`` pairs of one epoch (:meth:`epoch` wraps them in the
@@ -223,25 +238,3 @@ def _has_epoch_hooks(adapter):
     """Whether ``adapter`` does anything around an epoch (its class has its own hooks)."""
     return any(getattr(type(adapter), hook) is not getattr(DataAdapter, hook)
                for hook in _EPOCH_HOOKS)
-
-
-class _Epoch:
-    """The context of :meth:`EpochIterator.epoch`: the adapter's hooks around the epoch's steps
-    (a class: a fit of many short epochs enters one per epoch). ``adapter`` None: no hooks."""
-
-    __slots__ = ("adapter", "steps", "epoch", "iterations")
-
-    def __init__(self, adapter, steps, epoch, iterations):
-        self.adapter, self.steps, self.epoch, self.iterations = adapter, steps, epoch, iterations
-
-    def __enter__(self):
-        if self.adapter is not None:
-            self.adapter.on_epoch_begin()
-        return self.steps(self.epoch, self.iterations)
-
-    def __exit__(self, kind, error, traceback):
-        if self.adapter is not None:
-            self.adapter.stop()
-            if kind is None:
-                self.adapter.on_epoch_end()
-        return False

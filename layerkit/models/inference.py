@@ -71,8 +71,8 @@ class Inference(Compiling):
             For bad data or arguments.
         """
         self._require_compiled("evaluate")
-        batch_size, steps, verbose = arguments.check_loop_arguments("evaluate", batch_size, steps,
-                                                               verbose, sys.stdout.isatty())
+        batch_size, steps, verbose = arguments.check_loop_arguments(
+            "evaluate", batch_size, steps, verbose, sys.stdout.isatty())
         batches = EpochIterator(self, x, y, sample_weight, batch_size, steps, caller="evaluate")
         xs = batches.first_batch()[0]
         self._prepare_evaluation(xs)
@@ -109,8 +109,8 @@ class Inference(Compiling):
         ValueError, TypeError
             For bad input.
         """
-        batch_size, steps, verbose = arguments.check_loop_arguments("predict", batch_size, steps,
-                                                               verbose, sys.stdout.isatty())
+        batch_size, steps, verbose = arguments.check_loop_arguments(
+            "predict", batch_size, steps, verbose, sys.stdout.isatty())
         batches = EpochIterator(self, x, batch_size=batch_size, steps_per_epoch=steps,
                                 caller="predict")
         xs = batches.first_batch()[0]

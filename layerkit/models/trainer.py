@@ -118,7 +118,7 @@ class Trainer(Inference):
         validation_freq = arguments.check_int("validation_freq", validation_freq, 1, "fit")
         validation_steps = arguments.check_optional_int("validation_steps", validation_steps, "fit")
         validation_batch_size = arguments.check_optional_int("validation_batch_size",
-                                                        validation_batch_size, "fit")
+                                                             validation_batch_size, "fit")
         validation_split = arguments.check_split(validation_split)
         shuffle = arguments.check_shuffle(shuffle, "fit")
         batches = EpochIterator(self, x, y, sample_weight, batch_size, steps_per_epoch, shuffle,

@@ -28,12 +28,15 @@ class Inference(Compiling):
     def _evaluate_batches(self, batches, callbacks):
         self.reset_metrics()
         callbacks.on_test_begin()
+        batch_begins = callbacks.wants_batch_logs("on_test_batch_begin")  # else no call at all
         batch_logs = callbacks.wants_batch_logs("on_test_batch_end")
         with batches.epoch() as steps:
             for step, (xb, yb, wb) in steps:
-                callbacks.on_test_batch_begin(step)
+                if batch_begins:
+                    callbacks.on_test_batch_begin(step)
                 self.test_step(xb, yb, wb)
-                callbacks.on_test_batch_end(step, self.get_metrics_result() if batch_logs else None)
+                if batch_logs:
+                    callbacks.on_test_batch_end(step, self.get_metrics_result())
         logs = self.get_metrics_result()
         callbacks.on_test_end(logs)
         return logs
@@ -121,13 +124,17 @@ class Inference(Compiling):
                                  verbose=verbose, epochs=1, steps=batches.num_batches)
         outputs = BatchOutputs(batches.num_samples)
         callbacks.on_predict_begin()
+        batch_begins = callbacks.wants_batch_logs("on_predict_batch_begin")  # else no call at all
+        batch_logs = callbacks.wants_batch_logs("on_predict_batch_end")
         with self._blas_threads(xs), batches.epoch() as steps:
             for step, (xb,) in steps:
-                callbacks.on_predict_batch_begin(step)
+                if batch_begins:
+                    callbacks.on_predict_batch_begin(step)
                 batch_outputs = distribution.active().gather_rows(self.predict_step(xb))
                 outputs.add(batch_outputs)
-                callbacks.on_predict_batch_end(step, {"outputs":
-                                                      self._output_structure(batch_outputs)})
+                if batch_logs:
+                    callbacks.on_predict_batch_end(
+                        step, {"outputs": self._output_structure(batch_outputs)})
         callbacks.on_predict_end()
         return self._output_structure(outputs.result())
 

@@ -21,6 +21,7 @@ from layerkit.losses.focal import (
     binary_focal_crossentropy,
     categorical_focal_crossentropy,
 )
+from layerkit.losses.function_wrapper import FUNCTIONS, LossFunctionWrapper
 from layerkit.losses.hinge import (
     CategoricalHinge,
     Hinge,
@@ -29,7 +30,7 @@ from layerkit.losses.hinge import (
     hinge,
     squared_hinge,
 )
-from layerkit.losses.loss import FUNCTIONS, Loss, LossFunctionWrapper
+from layerkit.losses.loss import Loss
 from layerkit.losses.overlap import Dice, Tversky, dice, tversky
 from layerkit.losses.probabilistic import KLDivergence, Poisson, kl_divergence, poisson
 from layerkit.losses.regression import (

@@ -414,6 +414,29 @@ def test_epoch_hooks_reach_every_callback_that_implements_them_in_order(monkeypa
     assert calls == [("subclass", 3), ("lambda", 3), ("end", 3, {"loss": 0.5})]
 
 
+def test_callbacks_added_to_or_removed_from_the_list_later_get_the_frequent_hooks_as_keras():
+    calls = []
+
+    def recorder(name):
+        return callbacks.LambdaCallback(
+            on_epoch_end=lambda e, logs: calls.append((name, "epoch", e)),
+            on_train_batch_end=lambda b, logs: calls.append((name, "batch", b)))
+
+    first = recorder("first")
+    listeners = callbacks.CallbackList([callbacks.Callback()])
+    assert not listeners.wants_batch_logs("on_train_batch_end")
+    listeners.callbacks.append(first)  # Keras calls whatever the list holds
+    assert listeners.wants_batch_logs("on_train_batch_end")
+    listeners.on_train_batch_end(0, {})
+    listeners.on_epoch_end(0, {})
+    listeners.callbacks[-1] = recorder("second")  # replaced in place, the length unchanged
+    listeners.on_epoch_end(1, {})
+    del listeners.callbacks[-1]
+    listeners.on_epoch_end(2, {})
+    assert calls == [("first", "batch", 0), ("first", "epoch", 0), ("second", "epoch", 1)]
+    assert not listeners.wants_batch_logs("on_train_batch_end")
+
+
 def test_lambda_callback_refuses_unknown_hooks_and_non_functions():
     with pytest.raises(TypeError, match=r"unknown hooks \['on_epoch_finish'\]. Valid hooks are"):
         callbacks.LambdaCallback(on_epoch_finish=print)

@@ -85,9 +85,7 @@ class CallbackList(Callback):
             self.callbacks.append(History())
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
             self.callbacks.append(ProgbarLogger())
-        self._listeners = {hook: [c for c in self.callbacks if _overrides(c, hook)
-                                  or _overrides(c, _ALIASES.get(hook, hook))]
-                           for hook in _FREQUENT_HOOKS}
+        self._find_listeners()
         if model is not None:
             self.set_model(model)
         self.set_params(params)
@@ -105,7 +103,22 @@ class CallbackList(Callback):
     def wants_batch_logs(self, hook):
         """Whether any callback implements ``hook``: if none does, the hook need not be called,
         nor its per-batch logs computed."""
-        return bool(self._listeners[hook])
+        return bool(self._listeners_now()[hook])
+
+    def _find_listeners(self):
+        """``{hook: the callbacks that implement it}`` for the frequent hooks, kept with the list."""
+        self._listened = list(self.callbacks)
+        self._listeners = {hook: [c for c in self.callbacks if _overrides(c, hook)
+                                  or _overrides(c, _ALIASES.get(hook, hook))]
+                           for hook in _FREQUENT_HOOKS}
+        return self._listeners
+
+    def _listeners_now(self):
+        """The listeners, found again when ``callbacks`` has changed since (a callback
+        appended, removed or replaced: Keras calls whatever the list holds)."""
+        if self._listened != self.callbacks:
+            return self._find_listeners()
+        return self._listeners
 
     def resume_epoch(self):
         """The epoch a restarted ``fit`` starts from: the first answer that is not None, or None.
@@ -129,7 +142,7 @@ class CallbackList(Callback):
             getattr(callback, hook)(*args, {} if logs is None else logs)
 
     def _call_listeners(self, hook, index, logs):
-        for callback in self._listeners[hook]:
+        for callback in self._listeners_now()[hook]:
             getattr(callback, hook)(index, {} if logs is None else logs)
 
     def on_train_begin(self, logs=None):

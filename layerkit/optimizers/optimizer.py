@@ -210,7 +210,8 @@ class Optimizer(OptimizerState, WeightDecay, MovingAverages):
         learning_rate = self.current_learning_rate()
         steps = self.gradient_accumulation_steps
         if not steps:
-            self.apply_weight_decay(variables, learning_rate)
+            if self.weight_decay:
+                self.apply_weight_decay(variables, learning_rate)
             self.update_steps(grads, variables, learning_rate)
         else:
             sums = [self.slots(v)["gradient_accumulator"] for v in variables]
@@ -233,7 +234,10 @@ class Optimizer(OptimizerState, WeightDecay, MovingAverages):
         With gradient accumulation Keras clips the mean gradient when it updates, so
         the gradients are returned as they are and :meth:`update` clips the mean.
         """
-        return list(grads) if self.gradient_accumulation_steps else self._clip(grads)
+        if self.gradient_accumulation_steps or (
+                self.clipnorm is None and self.global_clipnorm is None and self.clipvalue is None):
+            return list(grads)
+        return self._clip(grads)
 
     def _clip(self, grads):
         if self.clipnorm is not None:

@@ -78,6 +78,8 @@ class OptimizerState:
 
     def untracked(self, variables):
         """Those of ``variables`` the optimizer holds no state for, in order."""
+        if self._tracked.keys() >= set(map(id, variables)):  # the usual case, without a loop
+            return []
         return [variable for variable in variables if id(variable) not in self._tracked]
 
     def is_tracking(self, variable):

@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from benchmarks.workloads import SEED, timed, warmup_epochs, warmup_rows
+from benchmarks.workloads import SEED, allocated_mib, timed, warmup_epochs, warmup_rows
 
 
 def initial_weights(workload, dtype, rng):
@@ -219,4 +219,10 @@ def train_numpy(workload, x, y, dtype):
 
     warm = warmup_rows(workload)
     train(x[:warm], y[:warm], warmup_epochs(workload))
-    return timed(workload, lambda: train(x, y, workload.epochs), net.kernels[0])
+    def growth(epochs):  # an epoch, then what is allocated before and after ``epochs`` more
+        train(x, y, 1)
+        before = allocated_mib()
+        steps, _ = train(x, y, epochs)
+        return steps, before, allocated_mib()
+
+    return timed(workload, lambda epochs: train(x, y, epochs), net.kernels[0], growth)

@@ -35,6 +35,12 @@ def _mib(value, signed=False):
     return "—" if value is None else (f"{value:+.2f}" if signed else f"{value:.0f}")
 
 
+def _growth(cell):
+    """The growth per 1,000 steps, marked † when it is the allocated memory's (W4's)."""
+    mark = "†" if cell.get("growth_measure") == "allocated" else ""
+    return _mib(cell["rss_growth_per_1000_steps"], True) + mark
+
+
 def _measured(target):
     value, sign = target["measured"], "≥" if target["op"] == ">=" else "≤"
     if value is None:
@@ -105,10 +111,14 @@ def _speed_table(results):
                                   for g in (gemms["numpy"], gemms["torch"]))]
                     + [_percent(row["fraction_of_limit"].get("layerkit"))] * mine
                     + [" / ".join(_mib(cells[f]["peak_rss_mib"]) for f in frameworks),
-                       " / ".join(_mib(cells[f]["rss_growth_per_1000_steps"], True)
-                                  for f in growth)])
+                       " / ".join(_growth(cells[f]) for f in growth)])
+    allocated = [f"{name} {dtype}" for name, dtype, row in _rows(results)
+                 if any(row["frameworks"][f].get("growth_measure") == "allocated" for f in growth)]
+    note = ["", f"† {', '.join(allocated)}: memory allocated and not freed (``tracemalloc``), "
+            "over untimed epochs of the same training after the first (a timed run of "
+            "fewer than 1,000 steps is too short to tell)."] if allocated else []
     return (["### Workloads", "", "Ratios are speeds: above 1 means layerkit is faster.", ""]
-            + _table(header, rows))
+            + _table(header, rows) + note)
 
 
 def _gemm_table(results):

@@ -59,10 +59,9 @@ def run_one(name, framework, dtype, divisor=1):
     else:
         result["value"] = result["seconds"] / result["steps"] * SCALES[workload.metric]
     result["seconds_per_sample"] = result["seconds"] / result["samples"]
-    result["rss_growth_per_1000_steps"] = ((result["rss_end_mib"] - result["rss_warm_mib"])
-                                           / max(result["steps"], 1) * 1000)
+    result["rss_growth_per_1000_steps"] = (result["growth_mib"] / max(result["growth_steps"], 1)
+                                           * 1000)
     result["expected_steps"] = workload.steps
-    result["peak_rss_mib"] = rss_mib("VmHWM")
     return result
 
 

@@ -19,7 +19,7 @@ import math
 import os
 
 from benchmarks.lean import train_numpy
-from benchmarks.workloads import SEED, timed, warmup_epochs, warmup_rows
+from benchmarks.workloads import SEED, allocated_mib, timed, warmup_epochs, warmup_rows
 
 
 # ---------------------------------------------------------------- layerkit
@@ -47,12 +47,20 @@ def train_layerkit(workload, x, y, dtype, dense=None):
     warm = warmup_rows(workload)
     model.fit(x[:warm], y[:warm], epochs=warmup_epochs(workload), **fit)
 
-    def train():
+    def train(epochs):
         before = model.optimizer.iterations
-        history = model.fit(x, y, epochs=workload.epochs, **fit)
+        history = model.fit(x, y, epochs=epochs, **fit)
         return model.optimizer.iterations - before, history.history["loss"][-1]
 
-    return timed(workload, train, model.trainable_weights[0])
+    def growth(epochs):  # one fit of 1 + epochs epochs; what is allocated after each
+        readings = []
+        reader = layerkit.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: readings.append(
+            (model.optimizer.iterations, allocated_mib())))
+        model.fit(x, y, epochs=1 + epochs, callbacks=[reader], **fit)
+        (first_step, first_rss), (last_step, last_rss) = readings[0], readings[-1]
+        return last_step - first_step, first_rss, last_rss
+
+    return timed(workload, train, model.trainable_weights[0], growth)
 
 
 # ---------------------------------------------------------------- PyTorch
@@ -109,7 +117,7 @@ def train_torch(workload, x, y, dtype):
 
     warm = warmup_rows(workload)
     train(x[:warm], y[:warm], warmup_epochs(workload))
-    return timed(workload, lambda: train(x, y, workload.epochs), model[0].weight)
+    return timed(workload, lambda epochs: train(x, y, epochs), model[0].weight)
 
 
 # ---------------------------------------------------------------- Keras 3
@@ -138,9 +146,9 @@ def train_keras(workload, x, y, dtype):
     def iterations():
         return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
 
-    def train():
+    def train(epochs):
         before = iterations()
-        history = model.fit(x, y, epochs=workload.epochs, **fit)
+        history = model.fit(x, y, epochs=epochs, **fit)
         return iterations() - before, history.history["loss"][-1]
 
     return timed(workload, train, model.weights[0])

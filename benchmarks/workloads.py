@@ -8,14 +8,16 @@ framework, are in ``benchmarks/trainers.py`` (layerkit, PyTorch, Keras 3) and
 
 Every trainer warms up first (the same ``fit`` or loop on a few batches), then
 times the real training and returns ``{"seconds", "cpu_seconds", "steps",
-"samples", "loss", "weights_dtype", "rss_warm_mib", "rss_end_mib"}`` (CPU time
-counts every thread; the two RSS figures are the resident memory after the
-warm-up and at the end of the training).
+"samples", "loss", "weights_dtype", "rss_warm_mib", "rss_end_mib", "peak_rss_mib",
+"growth_mib", "growth_steps", "growth_measure"}`` (CPU time counts every thread;
+the RSS figures are the resident memory after the warm-up and at the end of the
+training; the growth is measured as :func:`timed` says).
 """
 
 import dataclasses
 import math
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,7 @@ FRAMEWORKS = ("layerkit", "numpy", "torch", "keras")
 DTYPES = ("float32", "float64")
 SEED = 1234
 WARMUP_STEPS = 3
+GROWTH_MIN_STEPS = 1000  # on shorter runs one-time allocations weigh like a leak
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Workload:
     dtypes: tuple = DTYPES
     initializer: str = "default"   # "default", "constant" (0.1) or "normal" (N(0, 1))
     scale: str = "epochs"
+    full: bool = True              # False for the copies ``--quick`` makes
 
     @property
     def batch(self):
@@ -71,8 +75,9 @@ class Workload:
         if divisor <= 1:
             return self
         if self.scale == "rows":
-            return dataclasses.replace(self, rows=max(self.batch * 2, self.rows // divisor))
-        return dataclasses.replace(self, epochs=max(2, self.epochs // divisor))
+            return dataclasses.replace(self, rows=max(self.batch * 2, self.rows // divisor),
+                                       full=False)
+        return dataclasses.replace(self, epochs=max(2, self.epochs // divisor), full=False)
 
 
 RELU4 = ((25, "relu"), (50, "relu"), (50, "relu"), (25, "relu"), (1, "sigmoid"))
@@ -146,20 +151,49 @@ def rss_mib(field="VmRSS"):
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(workload, train, weight):
-    """Time ``train()``, which returns the steps done and the last loss; note the RSS around it.
+def allocated_mib():
+    """The memory Python and NumPy have allocated and not freed, in MiB (while
+    ``tracemalloc`` traces; NumPy reports its arrays' data to it)."""
+    return tracemalloc.get_traced_memory()[0] / 2**20
+
+
+def timed(workload, train, weight, growth=None):
+    """Time ``train(workload.epochs)``, which returns the steps done and the last loss.
 
     ``weight`` (a kernel of the model) is there to record the dtype the model
-    really trained in.
+    really trained in. The resident memory is read before and after: its growth
+    over the steps (``growth_mib`` over ``growth_steps``). The peak resident memory
+    is read right after.
+
+    A full run shorter than ``GROWTH_MIN_STEPS`` steps (W4's single epoch) is too
+    short for that: what a run allocates once (the permutation of its rows, the
+    buffers of its last, smaller batch) weighs like a leak, and so does the
+    allocator's keeping a MiB or two more of freed memory now and then. Where the
+    trainer gives ``growth(epochs)``, it then trains on, untimed, for enough epochs
+    to make ``GROWTH_MIN_STEPS`` steps after a first one of the same run, and returns
+    ``(steps, allocated before, allocated after)`` from :func:`allocated_mib`: the
+    growth of what is allocated and not freed, which the allocator does not blur.
     """
     rss_warm = rss_mib()
     started, cpu = time.perf_counter(), time.process_time()
-    steps, loss = train()
+    steps, loss = train(workload.epochs)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "steps": steps,
-            "samples": workload.epochs * workload.rows, "loss": float(loss),
-            "weights_dtype": str(weight.dtype).replace("torch.", ""),
-            "rss_warm_mib": rss_warm, "rss_end_mib": rss_mib()}
+    result = {"seconds": seconds, "cpu_seconds": cpu_seconds, "steps": steps,
+              "samples": workload.epochs * workload.rows, "loss": float(loss),
+              "weights_dtype": str(weight.dtype).replace("torch.", ""),
+              "rss_warm_mib": rss_warm, "rss_end_mib": rss_mib(),
+              "peak_rss_mib": rss_mib("VmHWM"), "growth_measure": "resident"}
+    result["growth_steps"] = steps
+    result["growth_mib"] = result["rss_end_mib"] - rss_warm
+    if growth is not None and workload.full and 0 < steps < GROWTH_MIN_STEPS:
+        tracemalloc.start()
+        try:
+            result["growth_steps"], before, after = growth(
+                workload.epochs * math.ceil(GROWTH_MIN_STEPS / steps))
+        finally:
+            tracemalloc.stop()
+        result.update(growth_mib=after - before, growth_measure="allocated")
+    return result
 
 
 def warmup_rows(workload):

@@ -234,9 +234,39 @@ def test_report_ratios_and_targets():
 
 def test_growth_is_not_judged_on_a_short_run():
     cells = _made_up_results(torch_gemm_seconds=0.004)["summary"]
-    cells["W6"]["float64"]["frameworks"]["layerkit"]["steps"] = summary.GROWTH_MIN_STEPS - 1
+    cells["W6"]["float64"]["frameworks"]["layerkit"]["growth_steps"] = summary.GROWTH_MIN_STEPS - 1
     found = [t for t in summary.targets(cells) if t["target"].startswith("W6 float64: no alloc")]
     assert found[0]["status"] == "n/a" and "too few steps" in found[0]["note"]
+
+
+def _short_run(full=True):
+    """A timed run of 3 steps (``timed`` sees fewer than GROWTH_MIN_STEPS) that leaks 1 MiB."""
+    workload = dataclasses.replace(WORKLOADS["W4"], full=full)
+    held = []
+
+    def train(epochs):
+        held.append(np.ones(2**17))  # 1 MiB, kept: a leak the RSS may or may not show
+        return 3 * epochs, 0.5
+
+    def growth(epochs):
+        train(1)
+        before = workloads.allocated_mib()
+        steps, _ = train(epochs)
+        return steps, before, workloads.allocated_mib()
+
+    return workloads.timed(workload, train, np.ones(1), growth), held
+
+
+def test_a_short_run_measures_its_growth_on_untimed_epochs_after_it():
+    result, held = _short_run()
+    assert result["growth_measure"] == "allocated" and result["growth_steps"] == 3 * 334
+    assert result["growth_mib"] == pytest.approx(1.0, abs=0.01)  # the leak, seen exactly
+    assert len(held) == 3 and result["steps"] == 3  # timed, then one epoch, then the measured ones
+
+
+def test_a_quick_run_trains_nothing_untimed():
+    result, held = _short_run(full=False)
+    assert result["growth_measure"] == "resident" and result["growth_steps"] == 3 and len(held) == 1
 
 
 def test_report_waives_the_pytorch_target_where_its_gemm_is_faster():
@@ -255,6 +285,15 @@ def test_report_renders_every_table():
                     "### Final loss", "### Targets"):
         assert heading in markdown
     assert "| Workload | dtype | metric | layerkit | lean NumPy | PyTorch |" in markdown
+    assert "†" not in markdown  # every growth is the resident memory's
+
+
+def test_report_marks_the_growth_of_allocated_memory():
+    results = _made_up_results(torch_gemm_seconds=0.004)
+    for framework in ("layerkit", "numpy"):
+        results["summary"]["W4"]["float32"]["frameworks"][framework]["growth_measure"] = "allocated"
+    markdown = report.render(results)
+    assert "+0.50† / +0.00† |" in markdown and "† W4 float32: memory allocated" in markdown
     assert "layerkit / lean NumPy" in markdown and "Skipped: Keras not importable" in markdown
     assert "| not met |" in markdown and "| met |" in markdown
 

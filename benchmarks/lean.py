@@ -219,6 +219,7 @@ def train_numpy(workload, x, y, dtype):
 
     warm = warmup_rows(workload)
     train(x[:warm], y[:warm], warmup_epochs(workload))
+
     def growth(epochs):  # an epoch, then what is allocated before and after ``epochs`` more
         train(x, y, 1)
         before = allocated_mib()

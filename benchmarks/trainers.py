@@ -57,8 +57,8 @@ def train_layerkit(workload, x, y, dtype, dense=None):
         reader = layerkit.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: readings.append(
             (model.optimizer.iterations, allocated_mib())))
         model.fit(x, y, epochs=1 + epochs, callbacks=[reader], **fit)
-        (first_step, first_rss), (last_step, last_rss) = readings[0], readings[-1]
-        return last_step - first_step, first_rss, last_rss
+        (first_step, first_mib), (last_step, last_mib) = readings[0], readings[-1]
+        return last_step - first_step, first_mib, last_mib
 
     return timed(workload, train, model.trainable_weights[0], growth)
 

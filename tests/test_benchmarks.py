@@ -24,7 +24,7 @@ from peers import import_peer
 # however pytest is started (`python -m pytest` adds the current folder, `pytest` doesn't).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import __main__ as cli  # noqa: E402
-from benchmarks import call_layers, gemm, report, runner, summary, workloads  # noqa: E402
+from benchmarks import call_layers, compare, gemm, report, runner, summary, workloads  # noqa: E402
 from benchmarks.lean import LeanMLP, initial_weights  # noqa: E402
 from benchmarks.trainers import TRAINERS  # noqa: E402
 from benchmarks.workloads import DTYPES, SEED, WORKLOADS, make_data  # noqa: E402
@@ -447,3 +447,45 @@ def test_reports_are_written_and_re_rendered(suite, capsys):
         assert f"| {name} " in markdown
     cli.main(["--report", str(folder / "latest.json")])
     assert capsys.readouterr().out.strip() == markdown.strip()
+
+
+# ---------------------------------------------------------------- comparing two versions
+def test_compare_pairs_each_round_and_swaps_the_order():
+    calls = []
+
+    def time_of(version, cell):
+        calls.append((version, cell))
+        return 2.0 if version == 0 else 3.0  # the second version takes 1.5 times as long
+
+    cells = [("W2", "float64"), ("W6", "float32")]
+    values = compare.paired_values(cells, 3, time_of)
+    assert calls[:4] == [(0, cells[0]), (1, cells[0]), (0, cells[1]), (1, cells[1])]
+    assert calls[4:8] == [(1, cells[0]), (0, cells[0]), (1, cells[1]), (0, cells[1])]
+    assert values[cells[0]] == [(2.0, 3.0)] * 3
+    assert compare.time_ratio(values[cells[0]]) == (1.5, 1.5, 1.5)
+    assert compare.time_ratio([(100.0, 200.0)], higher_is_faster=True) == (0.5, 0.5, 0.5)
+
+
+def test_compare_ratio_interval_holds_the_median_of_noisy_rounds(rng):
+    pairs = [(1.0, r) for r in rng.normal(1.1, 0.05, 41)]
+    median, low, high = compare.time_ratio(pairs)
+    assert low < median < high and low > 1.0 and median == pytest.approx(1.1, abs=0.03)
+
+
+def test_compare_cells_and_versions(tmp_path):
+    assert compare.parse_cells("W2:float64, W6") == [("W2", "float64"), ("W6", "float32"),
+                                                     ("W6", "float64")]
+    with pytest.raises(Exception, match="unknown cell 'W9'"):
+        compare.parse_cells("W9")
+    here = compare.source_tree(str(runner.ROOT), tmp_path)
+    assert here == str(runner.ROOT)
+    head = Path(compare.source_tree("HEAD", tmp_path))
+    assert (head / "layerkit" / "__init__.py").is_file() and head != runner.ROOT
+
+
+def test_compare_times_two_versions_in_fresh_interpreters(capsys):
+    compare.main(["HEAD", "--cells", "W6:float32", "--rounds", "1", "--divisor", "50"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("| W | dtype | metric | HEAD | this checkout |")
+    cells = [c.strip() for c in lines[2].split("|")[1:-1]]
+    assert cells[:3] == ["W6", "float32", "us/step"] and float(cells[3]) > 0 and float(cells[4]) > 0

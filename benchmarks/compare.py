@@ -17,7 +17,6 @@ is skipped.
 """
 
 import argparse
-import json
 import subprocess
 import sys
 import tarfile
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.runner import RESULT_PREFIX, ROOT
+from benchmarks.runner import ROOT, read_result
 from benchmarks.workloads import WORKLOADS
 
 CHILD = """import json, sys
@@ -56,11 +55,11 @@ def measure(tree, name, dtype, divisor=1):
     """One timed ``fit`` of workload ``name`` in ``dtype`` with the layerkit under ``tree``,
     in a fresh interpreter: its value in the workload's metric."""
     code = CHILD.format(tree=tree, name=name, dtype=dtype, divisor=divisor)
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
-    if done.returncode or not lines:
-        raise RuntimeError(f"{name} {dtype} under {tree} failed: {done.stderr.strip()[-500:]}")
-    return json.loads(lines[-1][len(RESULT_PREFIX):])["value"]
+    result = read_result(subprocess.run([sys.executable, "-c", code], cwd=ROOT,
+                                        capture_output=True, text=True))
+    if "error" in result:
+        raise RuntimeError(f"{name} {dtype} under {tree} failed: {result['error']}")
+    return result["value"]
 
 
 def paired_values(cells, rounds, time_of):

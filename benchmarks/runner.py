@@ -78,13 +78,20 @@ def spawn(name, framework, dtype, divisor, timeout):
                               timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout} s"}
+    result = read_result(done)
+    if "error" not in result:
+        result["wall_seconds"] = time.perf_counter() - started
+    return result
+
+
+def read_result(done):
+    """The result a child printed (its last ``RESULT_PREFIX`` line), or ``{"error": ...}``
+    with its exit status and the last lines it wrote, from a ``subprocess.CompletedProcess``."""
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
     if done.returncode or not lines:
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
         return {"error": f"exit status {done.returncode}: " + " | ".join(tail)}
-    result = json.loads(lines[-1][len(RESULT_PREFIX):])
-    result["wall_seconds"] = time.perf_counter() - started
-    return result
+    return json.loads(lines[-1][len(RESULT_PREFIX):])
 
 
 def available(frameworks):

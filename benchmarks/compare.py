@@ -39,12 +39,21 @@ print(RESULT_PREFIX + json.dumps(run_one({name!r}, "layerkit", {dtype!r}, {divis
 
 def source_tree(version, folder):
     """The folder holding ``version``'s ``layerkit`` package: ``version`` itself when it is
-    a folder, else the package at that git revision, extracted under ``folder``."""
+    a folder, else the package at that git revision, extracted under ``folder``.
+
+    Raises
+    ------
+    ValueError
+        If ``version`` is neither (git's message says why).
+    """
     if (Path(version) / "layerkit").is_dir():
         return str(Path(version).resolve())
     archive = Path(folder) / "layerkit.tar"
-    subprocess.run(["git", "archive", "--output", str(archive), version, "layerkit"], cwd=ROOT,
-                   check=True, capture_output=True)
+    done = subprocess.run(["git", "archive", "--output", str(archive), version, "layerkit"],
+                          cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise ValueError(f"{version!r} is neither a folder holding a layerkit package nor a git "
+                         f"revision of this checkout: {done.stderr.strip()}")
     tree = Path(folder) / version.replace("/", "_")
     with tarfile.open(archive) as tar:
         tar.extractall(tree, filter="data")
@@ -127,7 +136,10 @@ def main(argv=None):
     parser.add_argument("--divisor", type=int, default=1, help="divide the steps (a smoke test)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        trees = [source_tree(args.before, folder), source_tree(args.after, folder)]
+        try:
+            trees = [source_tree(args.before, folder), source_tree(args.after, folder)]
+        except ValueError as error:
+            parser.error(str(error))
         values = paired_values(args.cells, args.rounds,
                                lambda version, cell: measure(trees[version], *cell, args.divisor))
     print(table(values, [args.before, "this checkout" if args.after == str(ROOT) else args.after]))

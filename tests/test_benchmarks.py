@@ -481,6 +481,8 @@ def test_compare_cells_and_versions(tmp_path):
     assert here == str(runner.ROOT)
     head = Path(compare.source_tree("HEAD", tmp_path))
     assert (head / "layerkit" / "__init__.py").is_file() and head != runner.ROOT
+    with pytest.raises(ValueError, match="'no-such-revision' is neither a folder"):
+        compare.source_tree("no-such-revision", tmp_path)
 
 
 def test_compare_times_two_versions_in_fresh_interpreters(capsys):
